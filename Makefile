@@ -1,0 +1,65 @@
+# pgrestd — `make run` serves the demo API, `make test` runs every test.
+# Both install what they need: a venv with pgrestd, and PostgreSQL 15 from
+# Debian's packages when it is missing.
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PG_BIN  ?= /usr/lib/postgresql/15/bin
+CONFORMANCE ?= ../shared/conformance
+
+export PG_BIN
+
+.PHONY: help venv postgres postgis run stop clean test unit conformance bench lint
+
+help:
+	@echo "make run          serve the demo API on http://127.0.0.1:3000 (embedded database)"
+	@echo "make stop         stop the embedded database"
+	@echo "make clean        stop it and delete .run/ and the venv"
+	@echo "make test         run the whole test suite"
+	@echo "make conformance  run PostgREST's conformance cases and check the ratchet"
+	@echo "make bench        run the benchmarks"
+
+$(BIN)/pgrestd: setup.cfg pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	@touch $@
+
+venv: $(BIN)/pgrestd
+
+# PostgreSQL 15 server binaries, PostGIS (the conformance fixtures need it),
+# systemd-analyze (the unit-file test) and wrk (the benchmark), from Debian.
+postgres:
+	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v systemd-analyze >/dev/null; then \
+	  echo "installing PostgreSQL 15 and systemd from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql-15 systemd >/dev/null; \
+	fi
+
+postgis:
+	@if [ ! -e /usr/share/postgresql/15/extension/postgis.control ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; \
+	fi
+
+run: venv postgres
+	scripts/devdb.sh start
+	$(BIN)/pgrestd conf/demo.conf
+
+stop:
+	scripts/devdb.sh stop
+
+clean: stop
+	rm -rf .run $(VENV)
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+test: venv postgres
+	$(BIN)/pytest -q tests
+
+conformance: venv postgres postgis
+	$(BIN)/python tests/conformance/ratchet.py --suite $(CONFORMANCE)
+
+bench: venv postgres
+	$(BIN)/python bench/run.py

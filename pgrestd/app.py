@@ -1,0 +1,172 @@
+"""Falcon wiring: one sink receives every request and runs it through the pipeline."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from http.cookies import SimpleCookie
+from typing import Any, Callable
+
+import falcon
+import orjson
+
+from . import errors
+from .auth.jwt import Authenticator
+from .catalog import Catalog
+from .config import Config
+from .execute import Executor, TxSpec
+from .plan.read import plan_read
+from .request.api import ApiRequest, build_api_request
+from .response import JSON_TYPE, Response, error_response, read_response
+from .sql.fragments import ident
+from .sql.prequery import settings_statement
+from .sql.read import read_statement
+from .state import STATE, ProcessState
+
+__all__ = ["Api", "create_app"]
+
+log = logging.getLogger("pgrestd.app")
+
+
+class Api:
+    """The pipeline of DESIGN.md §1: request → auth → plan → sql → execute → response."""
+
+    def __init__(self, config: Config, state: ProcessState, workers: int = 1) -> None:
+        self.config = config
+        self.state = state
+        self.workers = workers
+        self.verbose = config.client_error_verbosity != "minimal"
+        self.auth = Authenticator(
+            secret=config.jwt_secret,
+            secret_is_base64=config.jwt_secret_is_base64,
+            audience=config.jwt_aud,
+            role_claim_key=config.jwt_role_claim_key,
+            anon_role=config.db_anon_role,
+        )
+        self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
+        self._executor: Executor | None = None
+        # Set by pgrestd.wsgi: without a Gunicorn master of ours, a worker that
+        # started while the database was down loads the cache itself.
+        self.retry_catalog: Callable[[], bool] | None = None
+        self._next_retry = 0.0
+
+    @property
+    def executor(self) -> Executor:
+        """Opened on first use, so the pool is created in the worker, after fork."""
+        if self._executor is None:
+            cfg = self.config
+            self._executor = Executor(
+                cfg.db_uri,
+                math.ceil(cfg.db_pool / max(1, self.workers)),
+                acquisition_timeout=cfg.db_pool_acquisition_timeout,
+                max_lifetime=cfg.db_pool_max_lifetime,
+                max_idle=cfg.db_pool_max_idletime,
+                prepared=cfg.db_prepared_statements,
+            )
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+
+    # -- Falcon sink ---------------------------------------------------------
+
+    def __call__(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
+        try:
+            response = self.handle(req)
+        except errors.ApiError as exc:
+            response = error_response(exc, self.verbose)
+        resp.status = response.status
+        for name, value in response.headers.items():
+            resp.set_header(name, value)
+        if req.method != "HEAD":
+            resp.data = response.body
+        else:
+            resp.content_length = len(response.body)
+
+    def handle(self, req: falcon.Request) -> Response:
+        catalog = self.state.catalog
+        if catalog is None:
+            catalog = self._retry_catalog()
+        headers = {k.lower(): v for k, v in req.headers.items()}
+        request = build_api_request(
+            req.method, req.path, req.query_string, headers, b"", self.config.db_schemas
+        )
+        auth = self.auth.authenticate(headers.get("authorization"))
+        req.env["pgrestd.role"] = auth.role
+        kind = request.target.kind
+        if kind == "root":
+            if request.method not in ("GET", "HEAD"):
+                raise errors.UnsupportedMethod(request.method)
+            return self._root(request)
+        if kind == "relation" and request.method in ("GET", "HEAD"):
+            plan = plan_read(request, catalog, self.config.db_max_rows)
+            sql, params = read_statement(plan)
+            outcome = self.executor.run(self._tx(request, auth, sql, params, read_only=True))
+            return read_response(outcome)
+        if request.method in ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"):
+            raise errors.NotImplementedFeature(details=f"{request.method} on /{request.target.name}")
+        raise errors.UnsupportedMethod(request.method)
+
+    # -- helpers -------------------------------------------------------------
+
+    def _retry_catalog(self) -> Catalog:
+        now = time.monotonic()
+        if self.retry_catalog is not None and now >= self._next_retry:
+            self._next_retry = now + 1.0
+            self.retry_catalog()
+        if self.state.catalog is None:
+            raise errors.NoSchemaCache()
+        return self.state.catalog
+
+    def _tx(self, request: ApiRequest, auth: Any, sql: str, params: tuple[object, ...],
+            *, read_only: bool) -> TxSpec:
+        search_path = ", ".join(ident(s) for s in (request.schema, *self.config.db_extra_search_path))
+        cookies = _cookies(request.headers.get("cookie"))
+        settings_params = self.settings.params(
+            search_path, auth.role, auth.claims_json, request.method, request.path,
+            orjson.dumps(dict(request.headers)).decode(), cookies,
+        )
+        return TxSpec(self.settings.sql, settings_params, self.settings.pre_request_sql,
+                      sql, params, read_only=read_only)
+
+    def _root(self, request: ApiRequest) -> Response:
+        """A minimal description of the exposed schema until OpenAPI output arrives."""
+        catalog = self.state.catalog
+        assert catalog is not None
+        paths = {f"/{name}": {} for (schema, name) in catalog.tables if schema == request.schema}
+        doc = {
+            "swagger": "2.0",
+            "info": {"title": "pgrestd", "description": f"API for schema {request.schema}"},
+            "basePath": "/",
+            "paths": paths,
+        }
+        return Response(200, {"Content-Type": JSON_TYPE}, orjson.dumps(doc))
+
+
+def _cookies(header: str | None) -> str:
+    if not header:
+        return "{}"
+    jar = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # a malformed Cookie header is ignored, as browsers send junk
+        return "{}"
+    return orjson.dumps({k: m.value for k, m in jar.items()}).decode()
+
+
+class PgrestdApp(falcon.App):
+    """Falcon's App with a handle on the pipeline, for the worker-exit hook."""
+
+    pgrestd_api: Api
+
+
+def create_app(config: Config, state: ProcessState = STATE, workers: int = 1) -> PgrestdApp:
+    api = Api(config, state, workers)
+    app = PgrestdApp(media_type=falcon.MEDIA_JSON)
+    app.req_options.auto_parse_qs_csv = False
+    app.req_options.strip_url_path_trailing_slash = False
+    app.add_sink(api, prefix="/")
+    app.pgrestd_api = api
+    return app

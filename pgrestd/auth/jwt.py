@@ -1,0 +1,128 @@
+"""Validates a bearer JWT with PyJWT and extracts the role, as PostgREST's Auth module does."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import orjson
+
+from ..errors import AnonymousDisabled, JwtClaimsInvalid, JwtInvalid, JwtSecretMissing
+
+__all__ = ["AuthResult", "Authenticator", "parse_claim_path"]
+
+_HMAC = ["HS256", "HS384", "HS512"]
+_ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    role: str
+    claims_json: str  # what request.jwt.claims is set to
+    authenticated: bool
+
+
+def parse_claim_path(spec: str) -> tuple[str | int, ...]:
+    """``jwt-role-claim-key`` is a JSPath such as ``.role`` or ``."https://x".roles[0]``."""
+    path: list[str | int] = []
+    for m in re.finditer(r'\.(?:"((?:[^"\\]|\\.)*)"|([^."\[]+))|\[(\d+)\]', spec):
+        if m.group(3) is not None:
+            path.append(int(m.group(3)))
+        else:
+            path.append(m.group(1) if m.group(1) is not None else m.group(2))
+    return tuple(path)
+
+
+class Authenticator:
+    __slots__ = ("anon_role", "_keys", "_algorithms", "_audience", "_role_path", "_anon")
+
+    def __init__(self, *, secret: str | None, secret_is_base64: bool, audience: str | None,
+                 role_claim_key: str, anon_role: str | None) -> None:
+        self.anon_role = anon_role
+        self._audience = audience
+        self._role_path = parse_claim_path(role_claim_key)
+        self._anon = AuthResult(anon_role, "{}", False) if anon_role else None
+        self._keys, self._algorithms = _load_keys(secret, secret_is_base64)
+
+    def authenticate(self, authorization: str | None) -> AuthResult:
+        if not authorization:
+            if self._anon is None:
+                raise AnonymousDisabled()
+            return self._anon
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer":
+            if self._anon is None:
+                raise AnonymousDisabled()
+            return self._anon
+        token = token.strip()
+        if not self._keys:
+            raise JwtSecretMissing()
+        claims = self._decode(token)
+        role = _lookup(claims, self._role_path)
+        if role is None:
+            if not self.anon_role:
+                raise AnonymousDisabled()
+            role = self.anon_role
+        return AuthResult(str(role), orjson.dumps(claims).decode(), True)
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        if token.count(".") != 2:
+            raise JwtInvalid("Expected 3 parts in JWT; got " + str(token.count(".") + 1))
+        last: Exception | None = None
+        for key in self._keys:
+            try:
+                claims = jwt.decode(
+                    token, key, algorithms=self._algorithms,
+                    audience=self._audience,
+                    options={"verify_aud": self._audience is not None, "require": []},
+                    leeway=30,  # PostgREST allows 30 seconds of clock skew
+                )
+            except jwt.ExpiredSignatureError:
+                raise JwtClaimsInvalid("JWT expired") from None
+            except jwt.ImmatureSignatureError:
+                raise JwtClaimsInvalid("JWT not yet valid") from None
+            except jwt.InvalidIssuedAtError:
+                raise JwtClaimsInvalid("JWT issued at future") from None
+            except jwt.InvalidAudienceError:
+                raise JwtClaimsInvalid("JWT not in audience") from None
+            except jwt.InvalidSignatureError as exc:
+                last = exc
+                continue
+            except jwt.InvalidTokenError as exc:
+                last = exc
+                continue
+            if not isinstance(claims, dict):
+                raise JwtInvalid("Parsing claims failed")
+            return claims
+        if isinstance(last, jwt.InvalidSignatureError):
+            raise JwtInvalid("No suitable key or wrong key type", details="None of the keys was able to decode the JWT")
+        raise JwtInvalid("JWT cryptographic operation failed")
+
+
+def _lookup(claims: Any, path: tuple[str | int, ...]) -> Any:
+    value = claims
+    for step in path:
+        if isinstance(step, int) and isinstance(value, list) and step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value if isinstance(value, (str, int, float)) else None
+
+
+def _load_keys(secret: str | None, is_base64: bool) -> tuple[list[Any], list[str]]:
+    """A plain secret is an HMAC key; a JWK or a JWK set allows asymmetric keys too."""
+    if not secret:
+        return [], []
+    text = secret.strip()
+    if text.startswith("{"):
+        doc = orjson.loads(text)
+        jwks = doc["keys"] if "keys" in doc else [doc]
+        keys = [jwt.PyJWK(k).key for k in jwks]
+        return keys, _HMAC + _ASYMMETRIC
+    raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_") if is_base64 else text.encode()
+    return [raw], _HMAC

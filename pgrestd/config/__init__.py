@@ -1,0 +1,20 @@
+"""PostgREST-compatible configuration: the key registry, postgrest.conf parsing with PGRST_* overrides, and dumps."""
+
+from __future__ import annotations
+
+from .dump import dump_config, example_config
+from .parse import Config, config_from_mapping, load_config, parse_conf_text
+from .settings import SETTINGS, ConfigError, Setting, env_name
+
+__all__ = [
+    "SETTINGS",
+    "Config",
+    "ConfigError",
+    "Setting",
+    "config_from_mapping",
+    "dump_config",
+    "env_name",
+    "example_config",
+    "load_config",
+    "parse_conf_text",
+]

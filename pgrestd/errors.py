@@ -1,0 +1,344 @@
+"""The closed catalogue of API errors: PGRST code, HTTP status, message, details, hint.
+
+Codes, statuses and texts follow PostgREST's ``Error.hs`` (PGRST0xx connection,
+PGRST1xx request, PGRST2xx schema cache, PGRST3xx JWT).  Every stage raises
+these; only :mod:`pgrestd.response` turns them into HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "ApiError",
+    "ConnectionError_",
+    "ClientError",
+    "NoSchemaCache",
+    "PoolTimeout",
+    "QueryParamError",
+    "InvalidRpcMethod",
+    "InvalidBody",
+    "InvalidRange",
+    "InvalidFilters",
+    "UnacceptableSchema",
+    "MediaTypeError",
+    "NotEmbedded",
+    "GucHeadersError",
+    "GucStatusError",
+    "PutLimitNotAllowed",
+    "PutMatchingPk",
+    "SingularityError",
+    "UnsupportedMethod",
+    "RelatedOrderNotToOne",
+    "UnacceptableFilter",
+    "InvalidPreferences",
+    "AggregatesNotAllowed",
+    "MaxAffectedViolation",
+    "InvalidResourcePath",
+    "OpenAPIDisabled",
+    "NotImplementedFeature",
+    "NoRelBetween",
+    "AmbiguousRelBetween",
+    "NoRpc",
+    "AmbiguousRpc",
+    "ColumnNotFound",
+    "TableNotFound",
+    "JwtSecretMissing",
+    "JwtInvalid",
+    "AnonymousDisabled",
+    "JwtClaimsInvalid",
+    "DatabaseError",
+    "error_body",
+]
+
+
+class ApiError(Exception):
+    """Base of every error that becomes an HTTP response."""
+
+    code: str = "PGRSTX00"
+    status: int = 500
+    message: str = "Internal error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Any = None,
+        hint: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if message is not None:
+            self.message = message
+        self.details = details
+        self.hint = hint
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+    def body(self, verbose: bool = True) -> bytes:
+        return error_body(self.code, self.message, self.details, self.hint, verbose)
+
+
+def error_body(code: str, message: str, details: Any, hint: Any, verbose: bool = True) -> bytes:
+    """PostgREST's error JSON; ``client-error-verbosity = minimal`` drops details and hint."""
+    if verbose:
+        return orjson.dumps({"code": code, "details": details, "hint": hint, "message": message})
+    return orjson.dumps({"code": code, "message": message})
+
+
+# -- PGRST0xx: connection -------------------------------------------------------
+
+
+class ConnectionError_(ApiError):
+    code, status, message = "PGRST000", 503, "Database connection error. Retrying the connection."
+
+
+class ClientError(ApiError):
+    code, status, message = "PGRST001", 503, "Database client error. Retrying the connection."
+
+
+class NoSchemaCache(ApiError):
+    code, status, message = "PGRST002", 503, "Could not query the database for the schema cache. Retrying."
+
+
+class PoolTimeout(ApiError):
+    code, status, message = "PGRST003", 504, "Timed out acquiring connection from connection pool."
+
+
+# -- PGRST1xx: the request ------------------------------------------------------
+
+
+class QueryParamError(ApiError):
+    """A malformed query string; ``details`` says where parsing failed."""
+
+    code, status = "PGRST100", 400
+
+
+class InvalidRpcMethod(ApiError):
+    code, status = "PGRST101", 405
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"Cannot use the {method} method on RPC")
+
+
+class InvalidBody(ApiError):
+    code, status = "PGRST102", 400
+
+
+class InvalidRange(ApiError):
+    code, status, message = "PGRST103", 416, "Requested range not satisfiable"
+
+
+class InvalidFilters(ApiError):
+    code, status = "PGRST105", 405
+    message = "Filters must include all and only primary key columns with 'eq' operators"
+
+
+class UnacceptableSchema(ApiError):
+    code, status = "PGRST106", 406
+
+    def __init__(self, schema: str, exposed: tuple[str, ...] | list[str]) -> None:
+        super().__init__(
+            f"Invalid schema: {schema}",
+            hint="Only the following schemas are exposed: " + ", ".join(exposed),
+        )
+
+
+class MediaTypeError(ApiError):
+    code, status = "PGRST107", 406
+
+    def __init__(self, media_types: list[str]) -> None:
+        super().__init__("None of these media types are available: " + ", ".join(media_types))
+
+
+class NotEmbedded(ApiError):
+    code, status = "PGRST108", 400
+
+    def __init__(self, resource: str, name_alias: tuple[str, str] | None = None) -> None:
+        if name_alias is None:
+            super().__init__(
+                f"'{resource}' is not an embedded resource in this request",
+                hint=f"Verify that '{resource}' is included in the 'select' query parameter.",
+            )
+        else:
+            name, alias = name_alias
+            super().__init__(
+                f"'{resource}' is not an embedded resource in this request",
+                details="Target names are not allowed in filters if they have an alias",
+                hint=f"Change '{name}' to '{alias}' in filters, orders or limits.",
+            )
+
+
+class GucHeadersError(ApiError):
+    code, status = "PGRST111", 500
+    message = "response.headers guc must be a JSON array composed of objects with a single key and a string value"
+
+
+class GucStatusError(ApiError):
+    code, status, message = "PGRST112", 500, "response.status guc must be a valid status code"
+
+
+class PutLimitNotAllowed(ApiError):
+    code, status = "PGRST114", 400
+    message = "limit/offset querystring parameters are not allowed for PUT"
+
+
+class PutMatchingPk(ApiError):
+    code, status, message = "PGRST115", 400, "Payload values do not match URL in primary key column(s)"
+
+
+class SingularityError(ApiError):
+    code, status, message = "PGRST116", 406, "Cannot coerce the result to a single JSON object"
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(details=f"The result contains {rows} rows")
+
+
+class UnsupportedMethod(ApiError):
+    code, status = "PGRST117", 405
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"Unsupported HTTP method: {method}")
+
+
+class RelatedOrderNotToOne(ApiError):
+    code, status = "PGRST118", 400
+
+    def __init__(self, origin: str, target: str) -> None:
+        super().__init__(
+            f"A related order on '{target}' is not possible",
+            details=f"'{origin}' and '{target}' do not form a many-to-one or one-to-one relationship",
+        )
+
+
+class UnacceptableFilter(ApiError):
+    code, status = "PGRST120", 400
+
+    def __init__(self, target: str) -> None:
+        super().__init__(
+            f"Bad operator on the '{target}' embedded resource",
+            details="Only is null or not is null filters are allowed on embedded resources",
+        )
+
+
+class InvalidPreferences(ApiError):
+    code, status, message = "PGRST122", 400, "Invalid preferences given with handling=strict"
+
+    def __init__(self, prefs: list[str]) -> None:
+        super().__init__(details="Invalid preferences: " + ", ".join(prefs))
+
+
+class AggregatesNotAllowed(ApiError):
+    code, status, message = "PGRST123", 400, "Use of aggregate functions is not allowed"
+
+
+class MaxAffectedViolation(ApiError):
+    code, status, message = "PGRST124", 400, "Query result exceeds max-affected preference constraint"
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(details=f"The query affects {rows} rows")
+
+
+class InvalidResourcePath(ApiError):
+    code, status, message = "PGRST125", 404, "Invalid path specified in request URL"
+
+
+class OpenAPIDisabled(ApiError):
+    code, status, message = "PGRST126", 404, "Root endpoint metadata is disabled"
+
+
+class NotImplementedFeature(ApiError):
+    code, status, message = "PGRST127", 400, "Feature not implemented"
+
+
+# -- PGRST2xx: the schema cache -------------------------------------------------
+
+
+class NoRelBetween(ApiError):
+    code, status = "PGRST200", 400
+
+
+class AmbiguousRelBetween(ApiError):
+    code, status = "PGRST201", 300
+
+
+class NoRpc(ApiError):
+    code, status = "PGRST202", 404
+
+
+class AmbiguousRpc(ApiError):
+    code, status = "PGRST203", 300
+
+
+class ColumnNotFound(ApiError):
+    code, status = "PGRST204", 400
+
+    def __init__(self, relation: str, column: str) -> None:
+        super().__init__(f"Could not find the '{column}' column of '{relation}' in the schema cache")
+
+
+class TableNotFound(ApiError):
+    code, status = "PGRST205", 404
+
+    def __init__(self, schema: str, name: str, suggestion: str | None = None) -> None:
+        super().__init__(
+            f"Could not find the table '{schema}.{name}' in the schema cache",
+            hint=f"Perhaps you meant the table '{schema}.{suggestion}'" if suggestion else None,
+        )
+
+
+# -- PGRST3xx: JWT --------------------------------------------------------------
+
+
+class JwtSecretMissing(ApiError):
+    code, status, message = "PGRST300", 500, "Server lacks JWT secret"
+
+
+class JwtInvalid(ApiError):
+    """A token that cannot be decoded or verified (PostgREST's JwtDecodeError)."""
+
+    code, status = "PGRST301", 401
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message, details=details, headers={"WWW-Authenticate": _bearer_error(message)})
+
+
+class AnonymousDisabled(ApiError):
+    code, status, message = "PGRST302", 401, "Anonymous access is disabled"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"WWW-Authenticate": "Bearer"})
+
+
+class JwtClaimsInvalid(ApiError):
+    code, status = "PGRST303", 401
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": _bearer_error(message)})
+
+
+def _bearer_error(message: str) -> str:
+    # RFC 6750 §3: the challenge carries the reason.
+    return f'Bearer error="invalid_token", error_description="{message}"'
+
+
+# -- errors raised by PostgreSQL ------------------------------------------------
+
+
+class DatabaseError(ApiError):
+    """An error PostgreSQL raised while running the request's statements."""
+
+    def __init__(
+        self,
+        code: str,
+        status: int,
+        message: str,
+        *,
+        details: Any = None,
+        hint: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.code = code
+        self.status = status
+        super().__init__(message, details=details, hint=hint, headers=headers)

@@ -1,0 +1,163 @@
+"""One request, one transaction on the worker's pool; PostgreSQL errors become API errors."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from psycopg import pq
+from psycopg.adapt import Loader
+
+from . import errors
+from .state import STATE
+
+__all__ = ["Executor", "Outcome", "TxSpec", "map_database_error"]
+
+log = logging.getLogger("pgrestd.execute")
+
+_BEGIN_READ = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+_BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+
+class _TextAsBytes(Loader):
+    """Bodies stay bytes from the socket to the response: no decode/encode in Python."""
+
+    format = pq.Format.BINARY
+
+    def load(self, data: Any) -> bytes:
+        return bytes(data)
+
+
+@dataclass(frozen=True, slots=True)
+class TxSpec:
+    """What to send: the settings batch, an optional pre-request call, the main statement."""
+
+    settings_sql: str
+    settings_params: tuple[object, ...]
+    pre_request_sql: str | None
+    main_sql: str
+    main_params: tuple[object, ...]
+    read_only: bool
+    commit: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    total: int | None
+    page_total: int
+    body: bytes
+    response_headers: bytes | None
+    response_status: bytes | None
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_loader("text", _TextAsBytes)
+
+
+class Executor:
+    """Owns the worker's connection pool; opened after fork, never shared across processes."""
+
+    def __init__(self, conninfo: str, size: int, *, acquisition_timeout: float,
+                 max_lifetime: float, max_idle: float, prepared: bool) -> None:
+        self.acquisition_timeout = acquisition_timeout
+        self.pool = psycopg_pool.ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max(1, size),
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": 5 if prepared else None,
+                "application_name": "pgrestd",
+            },
+            configure=_configure,
+            max_lifetime=max_lifetime,
+            max_idle=max_idle,
+            reconnect_timeout=0,  # keep trying for ever: the database may come back
+            open=False,
+            name="pgrestd",
+        )
+        self.pool.open(wait=False)
+
+    def close(self) -> None:
+        self.pool.close(timeout=5)
+
+    def run(self, tx: TxSpec) -> Outcome:
+        if not STATE.database_up:
+            raise errors.ConnectionError_()
+        try:
+            with self.pool.connection(timeout=self.acquisition_timeout) as conn:
+                return self._run_on(conn, tx)
+        except psycopg_pool.PoolTimeout as exc:
+            if not STATE.database_up:
+                raise errors.ConnectionError_() from exc
+            raise errors.PoolTimeout() from exc
+        except psycopg.Error as exc:
+            raise map_database_error(exc) from exc
+
+    @staticmethod
+    def _run_on(conn: psycopg.Connection[Any], tx: TxSpec) -> Outcome:
+        """BEGIN, settings, statement and COMMIT go out pipelined: one round trip."""
+        try:
+            with conn.pipeline():
+                conn.execute(_BEGIN_READ if tx.read_only else _BEGIN_WRITE, prepare=False)
+                conn.execute(tx.settings_sql, tx.settings_params)
+                if tx.pre_request_sql:
+                    conn.execute(tx.pre_request_sql)
+                cur = conn.cursor(binary=True)
+                cur.execute(tx.main_sql, tx.main_params, binary=True)
+                conn.execute("COMMIT" if tx.commit else "ROLLBACK", prepare=False)
+                row = cur.fetchone()
+        except psycopg.Error:
+            # A failed statement leaves the transaction aborted; end it here
+            # rather than letting the pool warn about a dirty connection.
+            if not conn.broken and conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK", prepare=False)
+            raise
+        assert row is not None
+        return Outcome(*row)
+
+
+# SQLSTATE -> HTTP status, from PostgREST's Error.hs (mapSQLtoHTTP).  Exact
+# codes first, then two-character classes; anything else is a client error.
+_STATUS_BY_CODE = {
+    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "57P01": 503,
+    "P0001": 400, "42P01": 404, "42P17": 500, "42883": 404,
+}
+_STATUS_BY_CLASS = {
+    "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500,
+    "38": 500, "39": 500, "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500,
+    "57": 500, "58": 500, "F0": 500, "HV": 500, "P0": 500, "XX": 500,
+}
+
+
+def sqlstate_status(code: str, message: str, authenticated: bool = False) -> int:
+    if code == "21000":
+        # pg-safeupdate's "DELETE requires a WHERE clause" is the client's fault.
+        return 400 if message.endswith("requires a WHERE clause") else 500
+    if code == "22023":
+        return 401 if message.startswith("role") and message.endswith("does not exist") else 400
+    if code == "42501":
+        return 403 if authenticated else 401
+    if code == "42883" and message.startswith("function xmlagg("):
+        return 406
+    if code.startswith("PT") and code[2:].isdigit():
+        return int(code[2:])
+    status = _STATUS_BY_CODE.get(code) or _STATUS_BY_CLASS.get(code[:2])
+    return status or 400
+
+
+def map_database_error(exc: psycopg.Error, authenticated: bool = False) -> errors.ApiError:
+    code = exc.sqlstate
+    if code is None:
+        # No SQLSTATE: the connection broke or could not be made.
+        log.warning("database connection error: %s", exc)
+        return errors.ClientError(details=str(exc).strip() or None)
+    diag = exc.diag
+    message = diag.message_primary or str(exc)
+    status = sqlstate_status(code, message, authenticated)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return errors.DatabaseError(code, status, message, details=diag.message_detail,
+                                hint=diag.message_hint, headers=headers)

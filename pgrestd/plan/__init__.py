@@ -1,0 +1,1 @@
+"""Plans: a request resolved against the catalog snapshot, ready to become SQL."""

@@ -1,0 +1,157 @@
+"""The Gunicorn application: pre-fork schema cache, reload on SIGHUP, one pool per worker."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .catalog import timed_load
+from .config import Config, ConfigError, load_config
+from .listener import DatabaseWatcher, detach_in_child
+from .log import ACCESS_FORMAT, GUNICORN_LEVELS, AccessLogger, setup_logging
+from .state import STATE
+
+__all__ = ["PgrestdServer", "bind_addresses", "worker_count", "load_snapshot"]
+
+log = logging.getLogger("pgrestd.server")
+
+_watcher: DatabaseWatcher | None = None
+
+
+def worker_count(config: Config) -> int:
+    """``server-workers = 0`` means one sync worker per core plus one."""
+    if config.server_workers > 0:
+        return config.server_workers
+    return (os.cpu_count() or 1) + 1
+
+
+def bind_addresses(config: Config) -> list[str]:
+    """PostgREST's server-host, including its special values, as Gunicorn binds."""
+    if config.server_unix_socket:
+        return ["unix:" + config.server_unix_socket]
+    host, port = config.server_host, config.server_port
+    special = {"*": ["[::]"], "*4": ["0.0.0.0"], "!4": ["0.0.0.0"], "*6": ["[::]"], "!6": ["[::]"]}
+    hosts = special.get(host) or ["[" + host + "]" if ":" in host and not host.startswith("[") else host]
+    return [f"{h}:{port}" for h in hosts]
+
+
+def load_snapshot(config: Config) -> bool:
+    """Load the catalog into the process state; on failure keep the old one and say why."""
+    try:
+        catalog, seconds = timed_load(config.db_uri, config.db_schemas)
+    except Exception as exc:  # any failure keeps the previous snapshot serving
+        STATE.catalog_error = " ".join(str(exc).split())
+        if STATE.catalog is None:
+            log.error("could not load the schema cache (will retry): %s", STATE.catalog_error)
+        else:
+            log.error("schema cache reload failed, still serving the previous one: %s", STATE.catalog_error)
+        return False
+    STATE.catalog = catalog
+    STATE.catalog_error = None
+    log.info("schema cache loaded in %.0f ms: %d relations, %d foreign keys, %d functions",
+             seconds * 1000, len(catalog.tables), len(catalog.foreign_keys), len(catalog.functions))
+    # Move everything alive now to the permanent generation so that the
+    # workers' garbage collector never writes to the shared pages.
+    gc.freeze()
+    return True
+
+
+# -- Gunicorn server hooks (run in the master unless noted) ---------------------
+
+
+def _on_starting(arbiter: Any) -> None:
+    load_snapshot(STATE.config)
+
+
+def _when_ready(arbiter: Any) -> None:
+    global _watcher
+    config = STATE.config
+    if config.server_unix_socket:
+        os.chmod(config.server_unix_socket, int(str(config.server_unix_socket_mode), 8))
+    _watcher = DatabaseWatcher(config.db_uri, config.db_channel if config.db_channel_enabled else None)
+    _watcher.start()
+
+
+def _on_reload(arbiter: Any) -> None:
+    load_snapshot(STATE.config)
+
+
+def _post_fork(arbiter: Any, worker: Any) -> None:
+    detach_in_child(_watcher)
+
+
+def _worker_exit(arbiter: Any, worker: Any) -> None:
+    api = getattr(getattr(worker, "wsgi", None), "pgrestd_api", None)
+    if api is not None:
+        api.close()
+
+
+class PgrestdServer(BaseApplication):
+    """``pgrestd CONFIG_FILE``: Gunicorn run programmatically from a postgrest.conf."""
+
+    def __init__(self, config_path: str | None, overrides: dict[str, Any] | None = None) -> None:
+        self.config_path = config_path
+        self.overrides = overrides or {}
+        super().__init__()
+
+    def read_config(self) -> Config:
+        config = load_config(self.config_path, os.environ)
+        return config.replace(**self.overrides) if self.overrides else config
+
+    def load_config(self) -> None:
+        try:
+            config = self.read_config()
+        except ConfigError as exc:
+            if STATE.config is None:
+                raise
+            # A bad edit during a reload keeps the running configuration.
+            log.error("configuration reload failed, keeping the current one: %s", exc)
+            config = STATE.config
+        STATE.config = config
+        setup_logging(config.log_level)
+        AccessLogger.use_level(config.log_level)
+        settings = {
+            "bind": bind_addresses(config),
+            "workers": worker_count(config),
+            "worker_class": config.server_worker_class,
+            "threads": config.server_threads,
+            "timeout": config.server_timeout,
+            "graceful_timeout": config.server_graceful_timeout,
+            "keepalive": 5,
+            "limit_request_line": config.server_max_request_line,
+            "limit_request_field_size": max(8190, config.server_max_request_line),
+            "reuse_port": config.server_worker_class == "gthread",
+            "accesslog": "-",
+            "errorlog": "-",
+            "loglevel": GUNICORN_LEVELS[config.log_level],
+            "logger_class": AccessLogger,
+            "access_log_format": ACCESS_FORMAT,
+            "proc_name": "pgrestd",
+            "control_socket_disable": True,
+            "preload_app": False,
+            "on_starting": _on_starting,
+            "when_ready": _when_ready,
+            "on_reload": _on_reload,
+            "post_fork": _post_fork,
+            "worker_exit": _worker_exit,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from .app import create_app
+
+        return create_app(STATE.config, STATE, worker_count(STATE.config))
+
+
+def run(config_path: str | None, overrides: dict[str, Any] | None = None) -> None:
+    try:
+        PgrestdServer(config_path, overrides).run()
+    except ConfigError as exc:
+        print(f"pgrestd: {exc}", file=sys.stderr)
+        sys.exit(1)

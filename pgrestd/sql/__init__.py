@@ -1,0 +1,1 @@
+"""SQL text and bind parameters for a plan: the only place SQL is written."""

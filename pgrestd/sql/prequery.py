@@ -1,0 +1,49 @@
+"""The per-request settings batch: role, claims, headers and app settings in one SELECT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fragments import literal_text, qualified
+
+__all__ = ["SettingsStatement", "settings_statement"]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsStatement:
+    """Fixed SQL text for a configuration; only the parameters change per request."""
+
+    sql: str
+    app_values: tuple[str, ...]
+    pre_request_sql: str | None
+
+    def params(
+        self,
+        search_path: str,
+        role: str,
+        claims: str,
+        method: str,
+        path: str,
+        headers: str,
+        cookies: str,
+    ) -> tuple[str, ...]:
+        return (search_path, role, claims, method, path, headers, cookies) + self.app_values
+
+
+def settings_statement(app_settings: dict[str, str], pre_request: str | None) -> SettingsStatement:
+    """Every GUC PostgREST sets stays set: functions and RLS policies read them.
+
+    ``app.settings.*`` names come from the configuration file, not from a
+    request, so they may appear in the text; their values are parameters.
+    """
+    names = [
+        "search_path", "role", "request.jwt.claims", "request.method",
+        "request.path", "request.headers", "request.cookies",
+    ]
+    names += ["app.settings." + key for key in app_settings]
+    calls = ", ".join(f"pg_catalog.set_config({literal_text(n)}, %s, true)" for n in names)
+    pre_sql = None
+    if pre_request:
+        schema, _, fn = pre_request.rpartition(".")
+        pre_sql = "SELECT " + (qualified(schema, fn) if schema else qualified("public", fn)) + "()"
+    return SettingsStatement("SELECT " + calls, tuple(app_settings.values()), pre_sql)

@@ -1,0 +1,184 @@
+"""The Gunicorn runtime: SIGHUP and NOTIFY reloads, database outages, graceful exit."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.support import ROOT, Cluster, Server
+
+
+@pytest.fixture()
+def own_cluster():
+    """A private cluster for tests that stop and start PostgreSQL."""
+    c = Cluster().init()
+    c.create_database("demo", ROOT / "conf" / "demo.sql")
+    yield c
+    c.destroy()
+
+
+def _settings(cluster, **extra):
+    s = {
+        "db-uri": cluster.uri("authenticator", "demo", "authenticator"),
+        "db-schemas": "api",
+        "db-anon-role": "anon",
+        "log-level": "info",
+        "server-workers": 2,
+    }
+    s.update(extra)
+    return s
+
+
+def _wait_for(predicate, timeout=20.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+class Hammer(threading.Thread):
+    """Sends requests back to back until stopped; records every failure."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.stop_event = threading.Event()
+        self.count = 0
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        session = requests.Session()
+        deadline = time.monotonic() + 120  # bounded even if the test forgets to stop it
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
+            try:
+                r = session.get(self.url, timeout=10)
+                if r.status_code != 200:
+                    self.failures.append(f"{r.status_code} {r.text[:200]}")
+            except requests.RequestException as exc:
+                self.failures.append(repr(exc))
+            self.count += 1
+
+
+def test_sighup_reloads_schema_without_failed_requests(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster), tmp_path).start()
+    try:
+        assert server.get("/festivals").status_code == 404
+        hammers = [Hammer(server.url + "/films") for _ in range(3)]
+        for h in hammers:
+            h.start()
+        time.sleep(1.0)
+        own_cluster.execute(
+            "CREATE TABLE api.festivals (id int PRIMARY KEY, name text);"
+            "INSERT INTO api.festivals VALUES (1, 'Cannes');"
+            "GRANT SELECT ON api.festivals TO anon;", dbname="demo")
+        server.signal(signal.SIGHUP)
+        assert _wait_for(lambda: server.get("/festivals").status_code == 200)
+        time.sleep(1.0)
+        for h in hammers:
+            h.stop_event.set()
+        for h in hammers:
+            h.join()
+        assert server.get("/festivals").json() == [{"id": 1, "name": "Cannes"}]
+        total = sum(h.count for h in hammers)
+        failures = [f for h in hammers for f in h.failures]
+        assert total > 50
+        assert failures == []
+    finally:
+        assert server.stop() == 0
+
+
+def test_notify_reload_schema(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster), tmp_path).start()
+    try:
+        own_cluster.execute(
+            "CREATE TABLE api.awards (id int PRIMARY KEY); GRANT SELECT ON api.awards TO anon;"
+            "NOTIFY pgrst, 'reload schema';", dbname="demo")
+        assert _wait_for(lambda: server.get("/awards").status_code == 200)
+    finally:
+        server.stop()
+
+
+def test_notify_reload_config(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster), tmp_path).start()
+    try:
+        assert len(server.get("/films").json()) == 12
+        server.settings["db-max-rows"] = 2
+        server.write_conf()
+        own_cluster.execute("NOTIFY pgrst, 'reload config'", dbname="demo")
+        assert _wait_for(lambda: len(server.get("/films").json()) == 2)
+    finally:
+        server.stop()
+
+
+def test_notify_channel_can_be_disabled(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster, **{"db-channel-enabled": False}), tmp_path).start()
+    try:
+        own_cluster.execute(
+            "CREATE TABLE api.quiet (id int); GRANT SELECT ON api.quiet TO anon;"
+            "NOTIFY pgrst, 'reload schema';", dbname="demo")
+        time.sleep(2.0)
+        assert server.get("/quiet").status_code == 404
+    finally:
+        server.stop()
+
+
+def test_database_down_at_start_then_recovers(own_cluster, tmp_path):
+    own_cluster.stop()
+    server = Server(_settings(own_cluster), tmp_path).start(wait_ok=False)
+    try:
+        r = server.get("/films")
+        assert r.status_code == 503
+        assert r.json()["code"] in ("PGRST000", "PGRST002")
+        own_cluster.start()
+        # The watcher retries with backoff (1, 2, 4 s ...): recovery within a few seconds.
+        assert _wait_for(lambda: server.get("/films").status_code == 200, timeout=40)
+    finally:
+        server.stop()
+
+
+def test_database_outage_while_serving(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster), tmp_path).start()
+    try:
+        assert server.get("/films").status_code == 200
+        own_cluster.stop()
+        assert _wait_for(lambda: server.get("/films").status_code == 503)
+        r = server.get("/films")
+        assert r.json()["code"] in ("PGRST000", "PGRST001")
+        own_cluster.start()
+        assert _wait_for(lambda: server.get("/films").status_code == 200, timeout=40)
+    finally:
+        server.stop()
+
+
+def test_failed_reload_keeps_serving_old_cache(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster), tmp_path).start()
+    try:
+        own_cluster.stop()
+        server.signal(signal.SIGHUP)
+        time.sleep(2.0)
+        assert "still serving the previous one" in server.log()
+        own_cluster.start()
+        assert _wait_for(lambda: server.get("/films").status_code == 200, timeout=40)
+    finally:
+        server.stop()
+
+
+def test_sigterm_drains_and_exits_zero(demo_settings, tmp_path):
+    server = Server(dict(demo_settings), tmp_path).start()
+    results: list[int] = []
+
+    def slow_request() -> None:
+        results.append(server.get("/films").status_code)
+
+    t = threading.Thread(target=slow_request)
+    t.start()
+    time.sleep(0.05)
+    assert server.stop() == 0
+    t.join()
+    assert results in ([200], [])

@@ -1,0 +1,162 @@
+"""Real parts for the integration tests: a throwaway PostgreSQL cluster and a pgrestd server."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PGRESTD = str(Path(sys.executable).with_name("pgrestd"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _demote():
+    """PostgreSQL will not run as root; the suite runs its cluster as ``postgres`` then."""
+    if os.geteuid() != 0:
+        return None
+    pw = pwd.getpwnam("postgres")
+
+    def demote() -> None:
+        os.setgid(pw.pw_gid)
+        os.setuid(pw.pw_uid)
+
+    return demote
+
+
+class Cluster:
+    """initdb + pg_ctl in a temporary directory, listening on loopback only."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="pgrestd-test-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.demote = _demote()
+        if self.demote:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, capture_output=True, text=True, preexec_fn=self.demote, cwd=self.dir,
+                              env=dict(os.environ, LC_ALL="C", TZ="UTC"), check=True)
+
+    def init(self) -> "Cluster":
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                  "--encoding=UTF8", "--no-locale", "--nosync")
+        with open(self.data / "postgresql.conf", "a") as f:
+            f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                    f"unix_socket_directories = '{self.dir}'\nfsync = off\n"
+                    "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n")
+        self.start()
+        return self
+
+    def start(self) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "postgres.log"),
+                  "-w", "-t", "60", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def destroy(self) -> None:
+        try:
+            self.stop("immediate")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def uri(self, user: str = "postgres", dbname: str = "postgres", password: str | None = None) -> str:
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql://{auth}@127.0.0.1:{self.port}/{dbname}"
+
+    def execute(self, sql: str, dbname: str = "postgres") -> None:
+        with psycopg.connect(self.uri(dbname=dbname), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create_database(self, name: str, sql_file: Path | None = None) -> None:
+        self.execute(f'CREATE DATABASE "{name}"')
+        if sql_file is not None:
+            self.execute(sql_file.read_text(), dbname=name)
+
+
+class Server:
+    """``pgrestd CONFIG_FILE`` in its own process group, stopped with SIGTERM."""
+
+    def __init__(self, settings: dict[str, object], workdir: Path, env: dict[str, str] | None = None) -> None:
+        self.port = int(settings.setdefault("server-port", free_port()))  # type: ignore[arg-type]
+        settings.setdefault("server-host", "127.0.0.1")
+        self.settings = settings
+        self.conf = workdir / f"pgrestd-{self.port}.conf"
+        self.log_path = workdir / f"pgrestd-{self.port}.log"
+        self.env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def write_conf(self) -> None:
+        lines = []
+        for key, value in self.settings.items():
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, int):
+                text = str(value)
+            else:
+                text = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            lines.append(f"{key} = {text}")
+        self.conf.write_text("\n".join(lines) + "\n")
+
+    def start(self, wait_ok: bool = True, timeout: float = 30) -> "Server":
+        self.write_conf()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PGRST_")}
+        env.update(self.env)
+        self.logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([PGRESTD, str(self.conf)], stdout=self.logf, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"pgrestd exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                r = requests.get(self.url + "/", timeout=2)
+                if not wait_ok or r.status_code != 503:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"pgrestd did not answer within {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, sig)
+
+    def stop(self) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            return self.proc.wait()
+        finally:
+            self.logf.close()
+
+    def get(self, path: str, **kw: object) -> requests.Response:
+        return requests.get(self.url + path, timeout=10, **kw)  # type: ignore[arg-type]
