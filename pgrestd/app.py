@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any, Callable
 
@@ -12,10 +13,10 @@ import falcon
 import orjson
 
 from . import errors
-from .auth.jwt import Authenticator
+from .auth.jwt import Authenticator, AuthResult
 from .catalog import Catalog
 from .config import Config
-from .execute import Executor, TxSpec
+from .execute import Executor, Outcome, TxSpec
 from .plan.read import plan_read
 from .request.api import ApiRequest, build_api_request
 from .response import JSON_TYPE, Response, error_response, read_response
@@ -27,6 +28,14 @@ from .state import STATE, ProcessState
 __all__ = ["Api", "create_app"]
 
 log = logging.getLogger("pgrestd.app")
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A prepared request: the transaction to run (if any) and its renderer."""
+
+    tx: TxSpec | None
+    render: Callable[[Outcome | None], Response]
 
 
 class Api:
@@ -95,16 +104,22 @@ class Api:
         )
         auth = self.auth.authenticate(headers.get("authorization"))
         req.env["pgrestd.role"] = auth.role
+        action = self.prepare(request, auth, catalog)
+        if action.tx is None:
+            return action.render(None)
+        return action.render(self.executor.run(action.tx))
+
+    def prepare(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """Everything but the database: the transaction to run and how to render its outcome."""
         kind = request.target.kind
         if kind == "root":
             if request.method not in ("GET", "HEAD"):
                 raise errors.UnsupportedMethod(request.method)
-            return self._root(request)
+            return Action(None, lambda _: self._root(request))
         if kind == "relation" and request.method in ("GET", "HEAD"):
             plan = plan_read(request, catalog, self.config.db_max_rows)
             sql, params = read_statement(plan)
-            outcome = self.executor.run(self._tx(request, auth, sql, params, read_only=True))
-            return read_response(outcome)
+            return Action(self._tx(request, auth, sql, params, read_only=True), read_response)
         if request.method in ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"):
             raise errors.NotImplementedFeature(details=f"{request.method} on /{request.target.name}")
         raise errors.UnsupportedMethod(request.method)
@@ -120,7 +135,7 @@ class Api:
             raise errors.NoSchemaCache()
         return self.state.catalog
 
-    def _tx(self, request: ApiRequest, auth: Any, sql: str, params: tuple[object, ...],
+    def _tx(self, request: ApiRequest, auth: AuthResult, sql: str, params: tuple[object, ...],
             *, read_only: bool) -> TxSpec:
         search_path = ", ".join(ident(s) for s in (request.schema, *self.config.db_extra_search_path))
         cookies = _cookies(request.headers.get("cookie"))

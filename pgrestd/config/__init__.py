@@ -1,4 +1,4 @@
-"""PostgREST-compatible configuration: the key registry, postgrest.conf parsing with PGRST_* overrides, and dumps."""
+"""PostgREST-compatible configuration: the key registry, postgrest.conf and PGRST_* parsing, and dumps."""
 
 from __future__ import annotations
 

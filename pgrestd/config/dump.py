@@ -13,7 +13,7 @@ _WIDTH = 78
 
 
 def quote(text: str) -> str:
-    """A double-quoted string the parser reads back unchanged: escapes, and "$" doubled against interpolation."""
+    """A double-quoted string the parser reads back unchanged; "$" is doubled against interpolation."""
     out = ['"']
     for c in text:
         if c == "\\":
@@ -89,7 +89,12 @@ _APP_SETTINGS = """\
 
 def _comment(text: str) -> list[str]:
     return textwrap.wrap(
-        text, _WIDTH, initial_indent="## ", subsequent_indent="## ", break_on_hyphens=False, break_long_words=False
+        text,
+        _WIDTH,
+        initial_indent="## ",
+        subsequent_indent="## ",
+        break_on_hyphens=False,
+        break_long_words=False,
     )
 
 
@@ -117,7 +122,7 @@ def _example_entry(s: Setting) -> list[str]:
 
 
 def example_config() -> str:
-    """The annotated example file, generated from the registry (conf/pgrestd.conf is a copy, kept in step by a test)."""
+    """The annotated example file from the registry; conf/pgrestd.conf is a copy, kept in step by a test."""
     lines = [_HEADER.rstrip("\n")]
     current = None
     for s in SETTINGS:

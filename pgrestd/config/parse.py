@@ -1,4 +1,4 @@
-"""Reading configuration: the postgrest.conf syntax, PGRST_* environment overrides, "@file" values, and the typed Config."""
+"""Reading configuration: postgrest.conf syntax, PGRST_* overrides, "@file" values, and the typed Config."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .settings import APP_SETTINGS_PREFIX, BY_NAME, RETIRED, SETTINGS, ConfigError, Setting, env_name
 
@@ -38,7 +38,7 @@ _MAX_IMPORT_DEPTH = 16
 class _Reader:
     """A recursive-descent reader of one file, adding its bindings to a shared dict."""
 
-    __slots__ = ("text", "pos", "filename", "environ", "out", "imports", "_line_starts")
+    __slots__ = ("_line_starts", "environ", "filename", "imports", "out", "pos", "text")
 
     def __init__(
         self,
@@ -238,11 +238,12 @@ class _Reader:
             return chr(code), j + 6
         low = text[j + 6 : j + 12]
         if code <= 0xDBFF and re.fullmatch(r"\\u[Dd][C-Fc-f][0-9A-Fa-f]{2}", low):
-            return chr(0x10000 + ((code - 0xD800) << 10) + (int(low[2:], 16) - 0xDC00)), j + 12
+            trail = int(text[j + 8 : j + 12], 16)
+            return chr(0x10000 + ((code - 0xD800) << 10) + (trail - 0xDC00)), j + 12
         self.fail("invalid UTF-16 surrogates in \\u escape", j)
 
     def interpolate(self, s: str, prefix: str, pos: int) -> str:
-        """Replace "$(name)" by an earlier key (innermost group first) or an environment variable; "$$" is "$"."""
+        """Replace "$(name)" by an earlier key (innermost group first) or environment variable; "$$" is "$"."""
         if "$" not in s:
             return s
         out: list[str] = []
@@ -296,9 +297,10 @@ class _Reader:
 def parse_conf_text(
     text: str, filename: str, *, environ: Mapping[str, str] | None = None
 ) -> dict[str, tuple[object, str]]:
-    """Parse postgrest.conf text into key -> (raw value, "FILE:LINE"); environ feeds "$(NAME)" (default os.environ)."""
+    """Parse postgrest.conf text into key -> (raw value, "FILE:LINE"); environ feeds "$(NAME)"."""
     out: dict[str, tuple[object, str]] = {}
-    reader = _Reader(text, filename, os.environ if environ is None else environ, out, (os.path.abspath(filename),))
+    env = os.environ if environ is None else environ
+    reader = _Reader(text, filename, env, out, (os.path.abspath(filename),))
     reader.directives("", in_group=False, apply=True)
     return out
 
@@ -410,7 +412,7 @@ class Config:
         return out
 
     def replace(self, source: str = "override", /, **changes: object) -> Config:
-        """A copy with some settings changed (snake_case names, None unsets), re-validated; source labels them."""
+        """A re-validated copy with settings changed by snake_case name (None unsets), labelled source."""
         entries: dict[str, tuple[object, str]] = {}
         for s in SETTINGS:
             origin = self._sources.get(s.name, "default")
@@ -427,7 +429,8 @@ class Config:
         for attr, value in changes.items():
             setting = _BY_ATTR.get(attr)
             if setting is None:
-                raise ConfigError(f'unknown configuration key "{attr}"{_suggest(attr.replace("_", "-"))}', origin=source)
+                hint = _suggest(attr.replace("_", "-"))
+                raise ConfigError(f'unknown configuration key "{attr}"{hint}', origin=source)
             entries.pop(setting.name, None)
             if value is not None:
                 entries[setting.name] = (value, source)
@@ -474,14 +477,14 @@ def _check_secret(secret: str, is_base64: bool) -> str | None:
 
 
 def _read_at_file(setting: Setting, name: str, value: str, origin: str) -> str:
-    """Read "@path": db-uri is stripped, jwt-secret loses one trailing newline (Config.hs, readDbUriFile/readSecretFile)."""
+    """Read "@path": db-uri is stripped, jwt-secret loses one trailing newline (Config.hs, read*File)."""
     try:
         content = Path(value[1:]).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {value}: {_reason(exc)}", key=name, origin=origin) from None
     if setting.name == "db-uri":
         return content.strip()
-    return content[:-1] if content.endswith("\n") else content
+    return content.removesuffix("\n")
 
 
 def _app_text(raw: object, key: str, origin: str) -> str:
@@ -493,7 +496,7 @@ def _app_text(raw: object, key: str, origin: str) -> str:
 
 
 def _resolve(entries: Mapping[str, tuple[object, str]], environ: Mapping[str, str]) -> Config:
-    """Apply PostgREST's precedence per key: its env var, its file value, then each alias the same way, then the default."""
+    """PostgREST's precedence per key: its env var, its file value, each alias alike, then the default."""
     given: dict[str, tuple[object, str]] = {}
     app: dict[str, tuple[object, str]] = {}
     ignored: list[tuple[str, str, str]] = []
@@ -559,8 +562,9 @@ def _resolve(entries: Mapping[str, tuple[object, str]], environ: Mapping[str, st
             app_values[key] = environ[env]
             sources[APP_SETTINGS_PREFIX + key] = "env " + env
 
+    typed: dict[str, Any] = {s.attr: values[s.name] for s in SETTINGS}
     return Config(
-        **{s.attr: values[s.name] for s in SETTINGS},
+        **typed,
         app_settings=app_values,
         ignored=tuple(ignored),
         _sources=sources,
@@ -585,7 +589,7 @@ def _cross_check(values: Mapping[str, object], sources: Mapping[str, str]) -> No
 
 
 def load_config(path: str | None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read the file (if any), let PGRST_* variables override it, and validate; environ defaults to os.environ."""
+    """Read the file (if any), let PGRST_* variables override it, validate; environ defaults to os.environ."""
     env = os.environ if environ is None else environ
     entries: dict[str, tuple[object, str]] = {}
     if path is not None:
@@ -598,10 +602,11 @@ def load_config(path: str | None, environ: Mapping[str, str] | None = None) -> C
 
 
 def config_from_mapping(values: Mapping[str, object], source: str = "mapping") -> Config:
-    """A Config from typed or string values keyed by name, alias, snake_case name or app.settings.*; no environment."""
+    """A Config from typed or string values by name, alias, snake_case or app.settings.*; no environment."""
     entries: dict[str, tuple[object, str]] = {}
     for key, value in values.items():
-        if not key.startswith(APP_SETTINGS_PREFIX) and key not in BY_NAME and key.replace("_", "-") in BY_NAME:
-            key = key.replace("_", "-")
+        dashed = key.replace("_", "-")
+        if not key.startswith(APP_SETTINGS_PREFIX) and key not in BY_NAME and dashed in BY_NAME:
+            key = dashed
         entries[key] = (value, source)
     return _resolve(entries, {})

@@ -1,4 +1,4 @@
-"""The configuration registry: one row per postgrest.conf key, from which parsing, --dump-config and --example derive."""
+"""The configuration registry: one row per postgrest.conf key; parsing, dumps and --example derive from it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 __all__ = [
     "APP_SETTINGS_PREFIX",
     "BY_NAME",
-    "ConfigError",
     "GROUPS",
     "RETIRED",
     "SETTINGS",
+    "ConfigError",
     "Setting",
     "env_name",
     "show",
@@ -44,7 +44,7 @@ def _where(origin: str | None, key: str | None) -> str:
 
 
 def env_name(key: str) -> str:
-    """PGRST_ plus the key upper-cased, every non-alphanumeric replaced by "_" (PostgREST: Environment Variables)."""
+    """PGRST_ and the key upper-cased, non-alphanumerics as "_" (PostgREST docs: Environment Variables)."""
     return "PGRST_" + re.sub(r"[^A-Za-z0-9]", "_", key).upper()
 
 
@@ -103,7 +103,7 @@ def _check_role_claim_key(value: object) -> str | None:
 
 
 def _check_proxy_uri(value: object) -> str | None:
-    # PostgREST requires an absolute http(s) URI with a host, no user info, query or fragment (Config/Proxy.hs).
+    # PostgREST wants an absolute http(s) URI with a host, no user info, query or fragment (Config/Proxy.hs).
     assert isinstance(value, str)
     bad = f"malformed proxy URI {show(value)}, a correct example: https://example.com:8443/basePath"
     if re.search(r"\s", value):
@@ -168,7 +168,7 @@ class Setting:
         return env_name(self.name)
 
     def convert(self, raw: object) -> object:
-        """Turn a file, environment or Python value into this setting's type; raise ValueError with the reason."""
+        """Turn a file, environment or Python value into this setting's type, or raise ValueError why not."""
         if isinstance(raw, str):
             for word, meaning in self.words:
                 if raw == word:
@@ -197,9 +197,7 @@ def _to_str(setting: Setting, raw: object) -> str:
 
 
 def _to_int(setting: Setting, raw: object) -> int:
-    if isinstance(raw, bool):
-        raise ValueError(f"expected an integer, got {show(raw)}")
-    if isinstance(raw, int):
+    if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     if isinstance(raw, (Decimal, float)) and raw == int(raw):
         # configurator numbers are decimals; PostgREST takes 10.0 or 1e3 as integers (floatingOrInteger).
@@ -253,8 +251,7 @@ _CONVERTERS: dict[str, Callable[[Setting, object], object]] = {
 
 # -- the registry, in the order of --dump-config and --example ----------------
 
-_PORT = {"minimum": 0, "maximum": 65535}
-
+# fmt: off
 SETTINGS: tuple[Setting, ...] = (
     # db-*
     Setting(
@@ -404,7 +401,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "server-port", "int", 3000,
         "The TCP port to listen on; 0 picks a free one.",
-        **_PORT,
+        minimum=0, maximum=65535,
     ),
     Setting(
         "server-unix-socket", "str", None,
@@ -510,7 +507,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "admin-server-port", "int", None,
         "The admin server's port; the admin server runs only when this or admin-server-unix-socket is set.",
-        example=3001, **_PORT,
+        example=3001, minimum=0, maximum=65535,
     ),
     Setting(
         "admin-server-unix-socket", "str", None,
@@ -533,6 +530,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Let filters name an embedded resource by its table even when the select gave it an alias.",
     ),
 )
+# fmt: on
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 BY_NAME.update({alias: s for s in SETTINGS for alias in s.aliases})

@@ -30,20 +30,61 @@ SECRET = "reallyreallyreallyreallyverysafe"
 
 # Every key PostgREST's Config.hs reads (besides app.settings.* and its internal test knobs).
 POSTGREST_KEYS = {
-    "admin-server-host", "admin-server-port", "admin-server-unix-socket", "admin-server-unix-socket-mode",
-    "client-error-verbosity", "db-aggregates-enabled", "db-anon-role", "db-channel", "db-channel-enabled",
-    "db-config", "db-extra-search-path", "db-hoisted-tx-settings", "db-max-rows", "db-plan-enabled",
-    "db-pool", "db-pool-acquisition-timeout", "db-pool-automatic-recovery", "db-pool-max-idletime",
-    "db-pool-max-lifetime", "db-pre-config", "db-pre-request", "db-prepared-statements", "db-root-spec",
-    "db-schemas", "db-tx-end", "db-uri", "jwt-aud", "jwt-cache-max-entries", "jwt-cache-max-lifetime",
-    "jwt-role-claim-key", "jwt-secret", "jwt-secret-is-base64", "log-level", "log-query", "openapi-mode",
-    "openapi-security-active", "openapi-server-proxy-uri", "server-cors-allowed-origins", "server-host",
-    "server-port", "server-reuseport", "server-timing-enabled", "server-trace-header", "server-unix-socket",
-    "server-unix-socket-mode", "url-use-legacy-target-names",
+    "admin-server-host",
+    "admin-server-port",
+    "admin-server-unix-socket",
+    "admin-server-unix-socket-mode",
+    "client-error-verbosity",
+    "db-aggregates-enabled",
+    "db-anon-role",
+    "db-channel",
+    "db-channel-enabled",
+    "db-config",
+    "db-extra-search-path",
+    "db-hoisted-tx-settings",
+    "db-max-rows",
+    "db-plan-enabled",
+    "db-pool",
+    "db-pool-acquisition-timeout",
+    "db-pool-automatic-recovery",
+    "db-pool-max-idletime",
+    "db-pool-max-lifetime",
+    "db-pre-config",
+    "db-pre-request",
+    "db-prepared-statements",
+    "db-root-spec",
+    "db-schemas",
+    "db-tx-end",
+    "db-uri",
+    "jwt-aud",
+    "jwt-cache-max-entries",
+    "jwt-cache-max-lifetime",
+    "jwt-role-claim-key",
+    "jwt-secret",
+    "jwt-secret-is-base64",
+    "log-level",
+    "log-query",
+    "openapi-mode",
+    "openapi-security-active",
+    "openapi-server-proxy-uri",
+    "server-cors-allowed-origins",
+    "server-host",
+    "server-port",
+    "server-reuseport",
+    "server-timing-enabled",
+    "server-trace-header",
+    "server-unix-socket",
+    "server-unix-socket-mode",
+    "url-use-legacy-target-names",
 }
 EXTENSION_KEYS = {
-    "server-workers", "server-worker-class", "server-threads", "server-timeout",
-    "server-graceful-timeout", "server-max-request-line", "server-max-body-size",
+    "server-workers",
+    "server-worker-class",
+    "server-threads",
+    "server-timeout",
+    "server-graceful-timeout",
+    "server-max-request-line",
+    "server-max-body-size",
 }
 ALIASES = {
     "db-schema": "db-schemas",
@@ -114,7 +155,10 @@ def test_aliases() -> None:
         ("db-prepared-statements", True),
         ("db-plan-enabled", False),
         ("db-aggregates-enabled", False),
-        ("db-hoisted-tx-settings", ("statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation")),
+        (
+            "db-hoisted-tx-settings",
+            ("statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"),
+        ),
         ("jwt-role-claim-key", ".role"),
         ("jwt-secret-is-base64", False),
         ("jwt-cache-max-entries", 1000),
@@ -147,7 +191,12 @@ def test_defaults(name: str, default: object) -> None:
 
 def test_enum_choices() -> None:
     assert BY_NAME["log-level"].choices == ("crit", "error", "warn", "info", "debug")
-    assert set(BY_NAME["db-tx-end"].choices) == {"commit", "commit-allow-override", "rollback", "rollback-allow-override"}
+    assert set(BY_NAME["db-tx-end"].choices) == {
+        "commit",
+        "commit-allow-override",
+        "rollback",
+        "rollback-allow-override",
+    }
     assert set(BY_NAME["openapi-mode"].choices) == {"follow-privileges", "ignore-privileges", "disabled"}
     assert set(BY_NAME["client-error-verbosity"].choices) == {"verbose", "minimal"}
     assert BY_NAME["server-worker-class"].choices == ("sync", "gthread")
@@ -193,15 +242,25 @@ def test_key_values_comments_and_origins() -> None:
 
 def test_string_escapes() -> None:
     text = r'a = "q\"uote back\\slash new\nline tab\tr\r e\u00e9 smile\ud83d\ude00"'
-    assert parse_conf_text(text, "f", environ={})["a"][0] == 'q"uote back\\slash new\nline tab\tr\r eé smile😀'
+    assert (
+        parse_conf_text(text, "f", environ={})["a"][0] == 'q"uote back\\slash new\nline tab\tr\r eé smile😀'
+    )
 
 
 def test_numbers_bools_lists() -> None:
-    text = "i = 42\nn = -7\nd = 1.5\ne = 1e3\nt = true\nf = false\non = on\noff = off\nl = [1, \"x\", [true]]\nempty = []\n"
+    text = 'i = 42\nn = -7\nd = 1.5\ne = 1e3\nt = true\nf = false\non = on\noff = off\nl = [1, "x", [true]]\nempty = []\n'
     got = {k: v for k, (v, _) in parse_conf_text(text, "f", environ={}).items()}
     assert got == {
-        "i": 42, "n": -7, "d": Decimal("1.5"), "e": Decimal("1e3"), "t": True, "f": False,
-        "on": True, "off": False, "l": [1, "x", [True]], "empty": [],
+        "i": 42,
+        "n": -7,
+        "d": Decimal("1.5"),
+        "e": Decimal("1e3"),
+        "t": True,
+        "f": False,
+        "on": True,
+        "off": False,
+        "l": [1, "x", [True]],
+        "empty": [],
     }
     assert isinstance(got["i"], int)
 
@@ -217,7 +276,7 @@ def test_app_settings_keys_and_groups() -> None:
 
 
 def test_directive_comment_and_later_binding_wins() -> None:
-    text = '#; db-pool = 1\ndb-pool = 2\ndb-pool = 3\n#; group { a = 1 }\n'
+    text = "#; db-pool = 1\ndb-pool = 2\ndb-pool = 3\n#; group { a = 1 }\n"
     assert parse_conf_text(text, "f", environ={}) == {"db-pool": (3, "f:3")}
 
 
@@ -272,7 +331,10 @@ def test_import_loop_is_an_error(tmp_path: Path) -> None:
         ('\n\ndb-uri = "abc\n', "f:3: unterminated string"),
         ('a = 1\nb = "bad \\q escape"\n', 'f:2: invalid escape "\\q" in string'),
         ("a = 1 2\n", 'f:1: expected the end of the line, found "2"'),
-        ("a = 1\nb = hello\n", 'f:2: expected a value ("string", number, true/false or [list]), found "hello"'),
+        (
+            "a = 1\nb = hello\n",
+            'f:2: expected a value ("string", number, true/false or [list]), found "hello"',
+        ),
         ("a. = 1\n", "f:1: a key must not end with a dot"),
         ("= 1\n", 'f:1: expected a configuration key, found "= 1"'),
         ("a = 1\n}\n", 'f:2: unexpected "}"'),
@@ -296,7 +358,9 @@ def test_syntax_errors_name_file_and_line(text: str, message: str) -> None:
 
 def test_no_file_gives_defaults() -> None:
     config = load_config(None, {})
-    assert config.values() == {s.name: (config.admin_server_host if s.fallback else s.default) for s in SETTINGS}
+    assert config.values() == {
+        s.name: (config.admin_server_host if s.fallback else s.default) for s in SETTINGS
+    }
     assert config.app_settings == {}
     assert config.source("db-pool") == "default"
 
@@ -333,7 +397,10 @@ def test_file_values_are_typed(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(ConfigError) as info:
         load_config("/nonexistent/pgrestd.conf", {})
-    assert str(info.value) == "/nonexistent/pgrestd.conf: cannot read configuration file: No such file or directory"
+    assert (
+        str(info.value)
+        == "/nonexistent/pgrestd.conf: cannot read configuration file: No such file or directory"
+    )
 
 
 def test_unknown_key_names_file_line_and_suggests(tmp_path: Path) -> None:
@@ -363,26 +430,44 @@ def test_wrong_type_names_file_line_and_key(tmp_path: Path) -> None:
         ("db-pool = true", "db-pool: expected an integer, got true"),
         ("db-pool = 0", "db-pool: must be at least 1, got 0"),
         ("server-port = 70000", "server-port: must be between 0 and 65535, got 70000"),
-        ("db-plan-enabled = \"maybe\"", 'db-plan-enabled: expected true or false, got "maybe"'),
+        ('db-plan-enabled = "maybe"', 'db-plan-enabled: expected true or false, got "maybe"'),
         ("db-anon-role = true", "db-anon-role: expected a string, got true"),
         ("db-schemas = 3", "db-schemas: expected a comma-separated string, got 3"),
         ('log-level = "verbose"', 'log-level: expected one of crit, error, warn, info, debug, got "verbose"'),
-        ('db-tx-end = "abort"', 'db-tx-end: expected one of commit, commit-allow-override, rollback, rollback-allow-override, got "abort"'),
-        ('openapi-mode = "off"', "openapi-mode: expected one of follow-privileges, ignore-privileges, disabled"),
+        (
+            'db-tx-end = "abort"',
+            'db-tx-end: expected one of commit, commit-allow-override, rollback, rollback-allow-override, got "abort"',
+        ),
+        (
+            'openapi-mode = "off"',
+            "openapi-mode: expected one of follow-privileges, ignore-privileges, disabled",
+        ),
         ('client-error-verbosity = "terse"', "client-error-verbosity: expected one of verbose, minimal"),
         ('server-worker-class = "gevent"', "server-worker-class: expected one of sync, gthread"),
         ('db-schemas = " , "', "db-schemas: must name at least one schema"),
         ('db-schemas = "api,pg_catalog"', 'db-schemas: does not allow schema "pg_catalog"'),
         ('db-schemas = "information_schema"', 'db-schemas: does not allow schema "information_schema"'),
-        ('server-unix-socket-mode = "999"', 'server-unix-socket-mode: expected an octal file mode such as 660, got "999"'),
-        ('admin-server-unix-socket-mode = "500"', "admin-server-unix-socket-mode: must be between 600 and 777, got 500"),
+        (
+            'server-unix-socket-mode = "999"',
+            'server-unix-socket-mode: expected an octal file mode such as 660, got "999"',
+        ),
+        (
+            'admin-server-unix-socket-mode = "500"',
+            "admin-server-unix-socket-mode: must be between 600 and 777, got 500",
+        ),
         ('jwt-secret = "short"', "jwt-secret: the secret must be at least 32 characters long"),
         ('jwt-aud = "not a uri:x"', 'jwt-aud: should be a string or a valid URI, got "not a uri:x"'),
         ('jwt-role-claim-key = "role"', 'jwt-role-claim-key: expected a path starting with "."'),
         ('openapi-server-proxy-uri = "ftp://example.com"', "openapi-server-proxy-uri: malformed proxy URI"),
-        ('server-trace-header = "X Request"', 'server-trace-header: expected an HTTP header name, got "X Request"'),
+        (
+            'server-trace-header = "X Request"',
+            'server-trace-header: expected an HTTP header name, got "X Request"',
+        ),
         ("server-max-request-line = 65536", "server-max-request-line: must be between 0 and 8190, got 65536"),
-        ("admin-server-port = 3000", "admin-server-port: admin-server-port cannot be the same as server-port"),
+        (
+            "admin-server-port = 3000",
+            "admin-server-port: admin-server-port cannot be the same as server-port",
+        ),
         ('app.settings.list = ["a"]', "app.settings.list: expected a string"),
     ],
 )
@@ -402,8 +487,15 @@ def test_good_proxy_uris(tmp_path: Path, uri: str) -> None:
 
 @pytest.mark.parametrize(
     "uri",
-    ["example.com", "http://", "http://u:p@example.com", "http://example.com?x=1", "http://example.com#f",
-     "http://example.com:0", "http://example.com:99999"],
+    [
+        "example.com",
+        "http://",
+        "http://u:p@example.com",
+        "http://example.com?x=1",
+        "http://example.com#f",
+        "http://example.com:0",
+        "http://example.com:99999",
+    ],
 )
 def test_bad_proxy_uris(tmp_path: Path, uri: str) -> None:
     assert "malformed proxy URI" in error_of(tmp_path, f'openapi-server-proxy-uri = "{uri}"\n')
@@ -416,7 +508,15 @@ def test_jwt_aud(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("true", True), ("TRUE", True), ("True", True), ('"false"', False), ("1", True), ("0", False), ("2", True)],
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("True", True),
+        ('"false"', False),
+        ("1", True),
+        ("0", False),
+        ("2", True),
+    ],
 )
 def test_bool_strings(tmp_path: Path, raw: str, expected: bool) -> None:
     # PostgREST's coerceBool: case-insensitive letters, or a number (> 0 is true).
@@ -518,8 +618,14 @@ def test_env_overrides_file(tmp_path: Path) -> None:
     config = load_text(
         tmp_path,
         'db-uri = "postgres://file"\ndb-schemas = "file"\ndb-pool = 3\n',
-        {"PGRST_DB_URI": "postgres://env", "PGRST_DB_SCHEMAS": "a, b", "PGRST_DB_POOL": "20",
-         "PGRST_SERVER_TIMING_ENABLED": "true", "PGRST_LOG_LEVEL": "debug", "PGRST_DB_MAX_ROWS": "5"},
+        {
+            "PGRST_DB_URI": "postgres://env",
+            "PGRST_DB_SCHEMAS": "a, b",
+            "PGRST_DB_POOL": "20",
+            "PGRST_SERVER_TIMING_ENABLED": "true",
+            "PGRST_LOG_LEVEL": "debug",
+            "PGRST_DB_MAX_ROWS": "5",
+        },
     )
     assert config.db_uri == "postgres://env"
     assert config.db_schemas == ("a", "b")
@@ -588,9 +694,14 @@ def test_at_file_jwt_secret_loses_one_newline(tmp_path: Path) -> None:
 def test_at_file_unreadable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(None, {"PGRST_JWT_SECRET": "@/run/secrets/jwt-missing"})
-    assert str(info.value) == "PGRST_JWT_SECRET: cannot read @/run/secrets/jwt-missing: No such file or directory"
+    assert (
+        str(info.value)
+        == "PGRST_JWT_SECRET: cannot read @/run/secrets/jwt-missing: No such file or directory"
+    )
     error = error_of(tmp_path, 'db-uri = "@/run/secrets/uri-missing"\n')
-    assert error.endswith("pgrestd.conf:1: db-uri: cannot read @/run/secrets/uri-missing: No such file or directory")
+    assert error.endswith(
+        "pgrestd.conf:1: db-uri: cannot read @/run/secrets/uri-missing: No such file or directory"
+    )
 
 
 def test_at_file_only_for_db_uri_and_jwt_secret(tmp_path: Path) -> None:
@@ -674,8 +785,14 @@ def test_config_is_frozen() -> None:
 
 def test_config_from_mapping() -> None:
     config = config_from_mapping(
-        {"db-pool": "5", "db_max_rows": 10, "db-schema": ("x", "y"), "db-plan-enabled": "true",
-         "app.settings.k": "v", "jwt-secret": SECRET},
+        {
+            "db-pool": "5",
+            "db_max_rows": 10,
+            "db-schema": ("x", "y"),
+            "db-plan-enabled": "true",
+            "app.settings.k": "v",
+            "jwt-secret": SECRET,
+        },
         "cli",
     )
     assert (config.db_pool, config.db_max_rows, config.db_schemas) == (5, 10, ("x", "y"))
@@ -706,7 +823,7 @@ def reparse(tmp_path: Path, text: str) -> Config:
 def test_dump_format() -> None:
     dump = dump_config(config_from_mapping({"db-max-rows": 5, "app.settings.z": "1"}))
     lines = dump.splitlines()
-    assert lines[: 3] == ['db-uri = "postgresql://"', 'db-schemas = "public"', 'db-anon-role = ""']
+    assert lines[:3] == ['db-uri = "postgresql://"', 'db-schemas = "public"', 'db-anon-role = ""']
     assert "db-max-rows = 5" in lines
     assert "db-pool-automatic-recovery = true" in lines
     assert lines[-1] == 'app.settings.z = "1"'
@@ -721,8 +838,8 @@ def test_dump_round_trip_defaults(tmp_path: Path) -> None:
 def test_dump_round_trip_rich(tmp_path: Path) -> None:
     config = config_from_mapping(
         {
-            "db-uri": 'host=/tmp password=\'p"w$x\\\\y\' dbname=app',
-            "db-schemas": "api, v1, SPECIAL \"@/\\#~_-",
+            "db-uri": "host=/tmp password='p\"w$x\\\\y' dbname=app",
+            "db-schemas": 'api, v1, SPECIAL "@/\\#~_-',
             "db-anon-role": "web anon",
             "db-extra-search-path": "",
             "db-hoisted-tx-settings": ",",
@@ -756,7 +873,7 @@ def test_example_file_is_in_sync() -> None:
 def test_example_file_mentions_every_key() -> None:
     conf = (ROOT / "conf" / "pgrestd.conf").read_text(encoding="utf-8")
     for s in SETTINGS:
-        assert re.search(rf"^# {re.escape(s.name)} = ", conf, re.M), s.name
+        assert re.search(rf"^# {re.escape(s.name)} = ", conf, re.MULTILINE), s.name
     assert "app.settings." in conf
 
 
@@ -766,7 +883,7 @@ def test_example_file_loads_to_the_defaults(tmp_path: Path) -> None:
 
 def test_example_values_are_valid(tmp_path: Path) -> None:
     # Uncommenting every key of the example must give a loadable file.
-    text = re.sub(r"^# ([a-z][a-z0-9._-]+ = )", r"\1", example_config(), flags=re.M)
+    text = re.sub(r"^# ([a-z][a-z0-9._-]+ = )", r"\1", example_config(), flags=re.MULTILINE)
     config = load_config(write(tmp_path, text, "all.conf"), {"MYAPP_JWT_SECRET": "s"})
     assert config.db_anon_role == "anon"
     assert config.app_settings == {"jwt_secret": "s"}
@@ -812,6 +929,8 @@ def test_conformance_config_groups_load(tmp_path: Path, group: str, settings: di
         if key.startswith("app.settings."):
             assert both.app_settings[key.removeprefix("app.settings.")] == value
         elif BY_NAME[key].kind == "list":
-            assert getattr(both, BY_NAME[key].attr) == tuple(p.strip() for p in str(value).split(",") if p.strip())
+            assert getattr(both, BY_NAME[key].attr) == tuple(
+                p.strip() for p in str(value).split(",") if p.strip()
+            )
         else:
             assert getattr(both, BY_NAME[key].attr) == value, key
