@@ -62,4 +62,5 @@ conformance: venv postgres postgis
 	$(BIN)/python tests/conformance/ratchet.py --suite $(CONFORMANCE)
 
 bench: venv postgres
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run.py

@@ -24,10 +24,7 @@ _watcher: DatabaseWatcher | None = None
 
 
 def worker_count(config: Config) -> int:
-    """``server-workers = 0`` means one sync worker per core plus one."""
-    if config.server_workers > 0:
-        return config.server_workers
-    return (os.cpu_count() or 1) + 1
+    return config.worker_count()
 
 
 def bind_addresses(config: Config) -> list[str]:
@@ -114,6 +111,8 @@ class PgrestdServer(BaseApplication):
             config = STATE.config
         STATE.config = config
         setup_logging(config.log_level)
+        for key, origin, reason in config.ignored:
+            log.warning("%s: %s is ignored: %s", origin, key, reason)
         AccessLogger.use_level(config.log_level)
         settings = {
             "bind": bind_addresses(config),
@@ -125,7 +124,9 @@ class PgrestdServer(BaseApplication):
             "keepalive": 5,
             "limit_request_line": config.server_max_request_line,
             "limit_request_field_size": max(8190, config.server_max_request_line),
-            "reuse_port": config.server_worker_class == "gthread",
+            # gthread workers keep connections alive; without SO_REUSEPORT they
+            # can all land on one worker (DESIGN.md §3).
+            "reuse_port": config.server_reuseport or config.server_worker_class == "gthread",
             "accesslog": "-",
             "errorlog": "-",
             "loglevel": GUNICORN_LEVELS[config.log_level],

@@ -243,7 +243,7 @@ class _Reader:
         self.fail("invalid UTF-16 surrogates in \\u escape", j)
 
     def interpolate(self, s: str, prefix: str, pos: int) -> str:
-        """Replace "$(name)" by an earlier key (innermost group first) or environment variable; "$$" is "$"."""
+        """Replace "$(name)" by an earlier key (innermost group first) or an environment variable."""
         if "$" not in s:
             return s
         out: list[str] = []
@@ -390,12 +390,12 @@ class Config:
         return _secret_bytes(self.jwt_secret, self.jwt_secret_is_base64)
 
     def worker_count(self, cpus: int | None = None) -> int:
-        """server-workers, or for 0: 2 x cores + 1, never more than db-pool since workers share the pool."""
+        """server-workers, or for 0: cores + 1, never more than db-pool since workers share the pool."""
         if self.server_workers:
             return self.server_workers
         if cpus is None:
             cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return max(1, min(2 * cpus + 1, self.db_pool))
+        return max(1, min(cpus + 1, self.db_pool))
 
     def source(self, name: str) -> str:
         """Where a key's value came from: "FILE:LINE", "env PGRST_X", "default", or a caller's label."""

@@ -53,7 +53,9 @@ def show(raw: object) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, str):
-        return '"' + raw.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        # Escaped like the file syntax, so an error message stays on one line.
+        escaped = raw.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        return '"' + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped) + '"'
     if isinstance(raw, (tuple, list)):
         return "[" + ", ".join(show(v) for v in raw) + "]"
     return str(raw)
@@ -433,8 +435,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "server-workers", "int", 0,
-        "Gunicorn worker processes. 0 picks 2 x CPU cores + 1, capped at db-pool because the pool is "
-        "shared out among the workers and each needs a connection.",
+        "Gunicorn worker processes. 0 picks CPU cores + 1 (the best throughput `make bench` measured "
+        "for sync workers), capped at db-pool because the pool is shared out among the workers and "
+        "each needs a connection.",
         extension=True, minimum=0,
     ),
     Setting(

@@ -1,4 +1,4 @@
-"""Tests for pgrestd.config: the registry, postgrest.conf syntax, environment overrides, @file, validation and dumps."""
+"""Tests for pgrestd.config: registry, postgrest.conf syntax, environment, @file, validation and dumps."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pgrestd.config import (
     SETTINGS,
@@ -22,6 +24,7 @@ from pgrestd.config import (
     load_config,
     parse_conf_text,
 )
+from pgrestd.config.dump import quote
 from pgrestd.config.settings import BY_NAME, RETIRED
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -242,13 +245,15 @@ def test_key_values_comments_and_origins() -> None:
 
 def test_string_escapes() -> None:
     text = r'a = "q\"uote back\\slash new\nline tab\tr\r e\u00e9 smile\ud83d\ude00"'
-    assert (
-        parse_conf_text(text, "f", environ={})["a"][0] == 'q"uote back\\slash new\nline tab\tr\r eé smile😀'
-    )
+    expected = 'q"uote back\\slash new\nline tab\tr\r eé smile😀'
+    assert parse_conf_text(text, "f", environ={})["a"][0] == expected
 
 
 def test_numbers_bools_lists() -> None:
-    text = 'i = 42\nn = -7\nd = 1.5\ne = 1e3\nt = true\nf = false\non = on\noff = off\nl = [1, "x", [true]]\nempty = []\n'
+    text = (
+        "i = 42\nn = -7\nd = 1.5\ne = 1e3\nt = true\nf = false\n"
+        'on = on\noff = off\nl = [1, "x", [true]]\nempty = []\n'
+    )
     got = {k: v for k, (v, _) in parse_conf_text(text, "f", environ={}).items()}
     assert got == {
         "i": 42,
@@ -436,7 +441,10 @@ def test_wrong_type_names_file_line_and_key(tmp_path: Path) -> None:
         ('log-level = "verbose"', 'log-level: expected one of crit, error, warn, info, debug, got "verbose"'),
         (
             'db-tx-end = "abort"',
-            'db-tx-end: expected one of commit, commit-allow-override, rollback, rollback-allow-override, got "abort"',
+            (
+                "db-tx-end: expected one of commit, commit-allow-override, rollback,"
+                ' rollback-allow-override, got "abort"'
+            ),
         ),
         (
             'openapi-mode = "off"',
@@ -807,7 +815,7 @@ def test_config_from_mapping() -> None:
 
 
 def test_worker_count() -> None:
-    assert config_from_mapping({}).worker_count(cpus=2) == 5
+    assert config_from_mapping({}).worker_count(cpus=2) == 3
     assert config_from_mapping({"db-pool": 3}).worker_count(cpus=8) == 3
     assert config_from_mapping({"server-workers": 7}).worker_count(cpus=1) == 7
     assert config_from_mapping({}).worker_count() >= 1
@@ -863,6 +871,17 @@ def test_dump_round_trip_rich(tmp_path: Path) -> None:
     back = reparse(tmp_path, dump_config(config))
     assert back == config
     assert back.values() == config.values()
+
+
+@given(st.text())
+def test_quote_round_trips_any_string(text: str) -> None:
+    assert parse_conf_text(f"a = {quote(text)}\n", "f", environ={})["a"][0] == text
+
+
+def test_errors_stay_on_one_line(tmp_path: Path) -> None:
+    error = error_of(tmp_path, 'db-pool = "1\\n2\\u0007"\n')
+    assert error.endswith('pgrestd.conf:1: db-pool: expected an integer, got "1\\n2\\u0007"')
+    assert "\n" not in error
 
 
 def test_example_file_is_in_sync() -> None:
