@@ -73,7 +73,13 @@ def test_invalid_path_is_pgrst125(demo_server):
 
 
 def test_access_log_uses_combined_format_with_role(demo_server):
+    import time
+
     demo_server.get("/actors", headers={"User-Agent": "pgrestd-test", "Referer": "http://example.test/"})
+    # Gunicorn writes the access line after the response has gone out.
+    deadline = time.monotonic() + 5
+    while '"pgrestd-test"' not in demo_server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
     log = demo_server.log()
     assert '"GET /actors HTTP/1.1" 200' in log
     assert ' - anon [' in log
