@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.cookies import SimpleCookie
 from typing import Any, Callable
 
@@ -18,11 +18,13 @@ from .catalog import Catalog
 from .config import Config
 from .execute import Executor, Outcome, TxSpec
 from .plan.read import plan_read
+from .request.grammar import parse_query
+from .request.preferences import Count, Preferences, parse_prefer
 from .request.api import ApiRequest, build_api_request
 from .response import JSON_TYPE, Response, error_response, read_response
-from .sql.fragments import ident
+from .sql.fragments import quote_ident
 from .sql.prequery import settings_statement
-from .sql.read import read_statement
+from .sql.read import count_explain_statement, read_statement
 from .state import STATE, ProcessState
 
 __all__ = ["Api", "create_app"]
@@ -46,6 +48,7 @@ class Api:
         self.state = state
         self.workers = workers
         self.verbose = config.client_error_verbosity != "minimal"
+        self.tx_override = config.db_tx_end.endswith("allow-override")
         self.auth = Authenticator(
             secret=config.jwt_secret,
             secret_is_base64=config.jwt_secret_is_base64,
@@ -88,6 +91,9 @@ class Api:
             response = error_response(exc, self.verbose)
         resp.status = response.status
         for name, value in response.headers.items():
+            if not value.isascii():
+                # WSGI carries header bytes as latin-1 text; PostgREST sends UTF-8 bytes.
+                value = value.encode("utf-8", "surrogateescape").decode("latin-1")
             resp.set_header(name, value)
         if req.method != "HEAD":
             resp.data = response.body
@@ -117,12 +123,37 @@ class Api:
                 raise errors.UnsupportedMethod(request.method)
             return Action(None, lambda _: self._root(request))
         if kind == "relation" and request.method in ("GET", "HEAD"):
-            plan = plan_read(request, catalog, self.config.db_max_rows)
-            sql, params = read_statement(plan)
-            return Action(self._tx(request, auth, sql, params, read_only=True), read_response)
+            return self._prepare_read(request, auth, catalog)
         if request.method in ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"):
             raise errors.NotImplementedFeature(details=f"{request.method} on /{request.target.name}")
         raise errors.UnsupportedMethod(request.method)
+
+    def _prepare_read(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        cfg = self.config
+        params = parse_query(request.query_string)
+        prefs = self._preferences(request)
+        plan = plan_read(request, params, prefs, catalog, max_rows=cfg.db_max_rows,
+                         aggregates_enabled=cfg.db_aggregates_enabled, plan_enabled=cfg.db_plan_enabled)
+        prefs.validate()
+        sql, sql_params = read_statement(plan)
+        tx = self._tx(request, auth, sql, sql_params, read_only=True)
+        if plan.count in (Count.PLANNED, Count.ESTIMATED):
+            explain_sql, explain_params = count_explain_statement(plan)
+            tx = replace(tx, explain_sql=explain_sql, explain_params=explain_params)
+        location = "/" + request.target.name + ("?" + params.canonical if params.canonical else "")
+        profile = request.schema if len(cfg.db_schemas) > 1 else None
+        applied = prefs.applied_for("read")
+
+        def render(outcome: Outcome | None) -> Response:
+            assert outcome is not None
+            return read_response(plan, outcome, location=location, profile=profile,
+                                 preference_applied=applied, verbose=self.verbose)
+
+        return Action(tx, render)
+
+    def _preferences(self, request: ApiRequest) -> Preferences:
+        header = request.headers.get("prefer")
+        return parse_prefer([header] if header else [], allow_tx_override=self.tx_override)
 
     # -- helpers -------------------------------------------------------------
 
@@ -137,14 +168,14 @@ class Api:
 
     def _tx(self, request: ApiRequest, auth: AuthResult, sql: str, params: tuple[object, ...],
             *, read_only: bool) -> TxSpec:
-        search_path = ", ".join(ident(s) for s in (request.schema, *self.config.db_extra_search_path))
+        search_path = ", ".join(quote_ident(s) for s in (request.schema, *self.config.db_extra_search_path))
         cookies = _cookies(request.headers.get("cookie"))
         settings_params = self.settings.params(
             search_path, auth.role, auth.claims_json, request.method, request.path,
             orjson.dumps(dict(request.headers)).decode(), cookies,
         )
         return TxSpec(self.settings.sql, settings_params, self.settings.pre_request_sql,
-                      sql, params, read_only=read_only)
+                      sql, params, read_only=read_only, authenticated=auth.authenticated)
 
     def _root(self, request: ApiRequest) -> Response:
         """A minimal description of the exposed schema until OpenAPI output arrives."""

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 import psycopg_pool
 from psycopg import pq
@@ -42,6 +43,10 @@ class TxSpec:
     main_params: tuple[object, ...]
     read_only: bool
     commit: bool = True
+    authenticated: bool = False
+    # EXPLAIN of the count query, for count=planned|estimated.
+    explain_sql: str | None = None
+    explain_params: tuple[object, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,7 @@ class Outcome:
     body: bytes
     response_headers: bytes | None
     response_status: bytes | None
+    planned_total: int | None = None
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -95,7 +101,7 @@ class Executor:
                 raise errors.ConnectionError_() from exc
             raise errors.PoolTimeout() from exc
         except psycopg.Error as exc:
-            raise map_database_error(exc) from exc
+            raise map_database_error(exc, tx.authenticated) from exc
 
     @staticmethod
     def _run_on(conn: psycopg.Connection[Any], tx: TxSpec) -> Outcome:
@@ -105,11 +111,15 @@ class Executor:
                 conn.execute(_BEGIN_READ if tx.read_only else _BEGIN_WRITE, prepare=False)
                 conn.execute(tx.settings_sql, tx.settings_params)
                 if tx.pre_request_sql:
-                    conn.execute(tx.pre_request_sql)
+                    conn.execute(tx.pre_request_sql, ())
+                explain = None
+                if tx.explain_sql is not None:
+                    explain = conn.execute(tx.explain_sql, tx.explain_params)
                 cur = conn.cursor(binary=True)
                 cur.execute(tx.main_sql, tx.main_params, binary=True)
                 conn.execute("COMMIT" if tx.commit else "ROLLBACK", prepare=False)
                 row = cur.fetchone()
+                planned = _plan_rows(explain.fetchone()) if explain is not None else None
         except psycopg.Error:
             # A failed statement leaves the transaction aborted; end it here
             # rather than letting the pool warn about a dirty connection.
@@ -117,7 +127,20 @@ class Executor:
                 conn.execute("ROLLBACK", prepare=False)
             raise
         assert row is not None
-        return Outcome(*row)
+        return Outcome(*row, planned_total=planned)
+
+
+def _plan_rows(row: Any) -> int | None:
+    """The top node's "Plan Rows" of an EXPLAIN (FORMAT JSON)."""
+    if row is None:
+        return None
+    doc = row[0]
+    if isinstance(doc, (bytes, str)):
+        doc = orjson.loads(doc)
+    try:
+        return int(doc[0]["Plan"]["Plan Rows"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 # SQLSTATE -> HTTP status, from PostgREST's Error.hs (mapSQLtoHTTP).  Exact

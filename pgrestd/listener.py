@@ -18,7 +18,7 @@ from typing import Callable
 
 import psycopg
 
-from .sql.fragments import ident
+from .sql.fragments import quote_ident
 from .state import STATE
 
 __all__ = ["DatabaseWatcher"]
@@ -81,7 +81,7 @@ class DatabaseWatcher(threading.Thread):
 
     def _watch(self, conn: psycopg.Connection) -> None:
         if self.channel:
-            conn.execute("LISTEN " + ident(self.channel))
+            conn.execute("LISTEN " + quote_ident(self.channel))
             log.info("listening for notifications on channel %r", self.channel)
         while not self._stop_event.is_set():
             if not self.channel:

@@ -63,9 +63,11 @@ class Authenticator:
         claims = self._decode(token)
         role = _lookup(claims, self._role_path)
         if role is None:
+            # A valid token without a role claim runs as the anonymous role and
+            # counts as unauthenticated for 401/403 (PostgREST's AuthSpec).
             if not self.anon_role:
                 raise AnonymousDisabled()
-            role = self.anon_role
+            return AuthResult(self.anon_role, orjson.dumps(claims).decode(), False)
         return AuthResult(str(role), orjson.dumps(claims).decode(), True)
 
     def _decode(self, token: str) -> dict[str, Any]:

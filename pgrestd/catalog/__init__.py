@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from .dump import dump_catalog
-from .load import fetch_catalog, load_catalog, timed_load
-from .model import Catalog, Column, ForeignKey, Function, FunctionArg, Table
+from .load import build_catalog, fetch_catalog, load_catalog, timed_load
+from .model import (
+    Cardinality,
+    Catalog,
+    Column,
+    ForeignKey,
+    Function,
+    FunctionArg,
+    Junction,
+    QualifiedName,
+    Relationship,
+    Table,
+)
 
 __all__ = [
-    "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Table",
-    "dump_catalog", "fetch_catalog", "load_catalog", "timed_load",
+    "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
+    "QualifiedName", "Relationship", "Table",
+    "build_catalog", "dump_catalog", "fetch_catalog", "load_catalog", "timed_load",
 ]

@@ -8,17 +8,29 @@ from typing import Any
 import orjson
 
 from .model import Catalog
+from .relationships import relationship_sort_key
 
 __all__ = ["dump_catalog"]
 
 
 def dump_catalog(catalog: Catalog) -> bytes:
+    """Stable output: every list is sorted, so two loads of one schema dump the same bytes."""
     doc: dict[str, Any] = {
         "schemas": list(catalog.schemas),
         "server_version": catalog.server_version,
-        "tables": [_plain(t, skip=("column_index",)) for t in catalog.tables.values()],
-        "foreign_keys": [_plain(fk) for fk in catalog.foreign_keys],
-        "functions": [_plain(f) for overloads in catalog.functions.values() for f in overloads],
+        "tables": [_plain(catalog.tables[k], skip=("column_index",)) for k in sorted(catalog.tables)],
+        "foreign_keys": [_plain(fk) for fk in sorted(catalog.foreign_keys, key=lambda f: (f.table, f.name))],
+        "functions": [_plain(f) for k in sorted(catalog.functions) for f in catalog.functions[k]],
+        "relationships": [
+            _plain(rel)
+            for origin in sorted(catalog.relationship_index)
+            for rel in sorted(catalog.relationship_index[origin], key=relationship_sort_key)
+        ],
+        "computed_fields": [
+            {"table": list(table), "name": name, "function": [fn.schema, fn.name]}
+            for table in sorted(catalog.computed_field_index)
+            for name, fn in sorted(catalog.computed_field_index[table].items())
+        ],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2)
 
@@ -28,7 +40,7 @@ def _plain(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _value(v: Any) -> Any:
-    if dataclasses.is_dataclass(v):
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return _plain(v)
     if isinstance(v, tuple):
         return [_value(x) for x in v]

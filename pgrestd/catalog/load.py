@@ -3,103 +3,224 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
 
-from .model import Catalog, Column, ForeignKey, Function, FunctionArg, Table
+from .model import Catalog, Column, ForeignKey, Function, FunctionArg, QualifiedName, Table
+from .relationships import (
+    ComputedRelationshipRow,
+    KeyDependency,
+    derive_relationships,
+    index_relationships,
+    view_primary_keys,
+)
 
-__all__ = ["load_catalog", "fetch_catalog"]
+__all__ = ["build_catalog", "fetch_catalog", "load_catalog", "timed_load"]
 
+_QUERY_NAMES = ("tables", "foreign_keys", "view_key_dependencies", "functions", "computed_relationships")
 _QUERIES = {
     name: resources.files(__package__).joinpath("queries", f"{name}.sql").read_text()
-    for name in ("tables", "foreign_keys", "functions")
+    for name in _QUERY_NAMES
 }
 
+Rows = Mapping[str, Iterable[Mapping[str, Any]]]
 
-def load_catalog(conninfo: str, schemas: tuple[str, ...], *, connect_timeout: int = 5) -> Catalog:
+
+def load_catalog(conninfo: str, schemas: tuple[str, ...], *, connect_timeout: int = 5,
+                 extra_search_path: tuple[str, ...] = ()) -> Catalog:
     """Connect, read the catalog, disconnect: the master does this before forking."""
     with psycopg.connect(conninfo, connect_timeout=connect_timeout, autocommit=True,
                          application_name="pgrestd schema cache") as conn:
-        return fetch_catalog(conn, schemas)
+        return fetch_catalog(conn, schemas, extra_search_path=extra_search_path)
 
 
-def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...]) -> Catalog:
-    """All catalog queries go out pipelined in one read-only transaction: one round trip."""
-    params = {"schemas": list(schemas)}
+def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...], *,
+                  extra_search_path: tuple[str, ...] = ()) -> Catalog:
+    """All catalog queries go out pipelined in one read-only transaction: one round trip.
+
+    ``extra_search_path`` (db-extra-search-path) lets views there link
+    exposed views to their tables, and lends its functions as computed
+    fields, as in PostgREST.
+    """
+    params = {"schemas": list(schemas), "extra_search_path": list(extra_search_path)}
     conn.read_only = True
     with conn.transaction(), conn.pipeline():
-        cursors = {name: conn.cursor(row_factory=dict_row) for name in _QUERIES}
-        for name, cur in cursors.items():
+        # An empty search_path makes every type name outside pg_catalog come
+        # out schema-qualified (PostgREST's querySchemaCache does the same).
+        conn.execute("SET LOCAL search_path TO ''", prepare=False)
+        cursors = {}
+        for name in _QUERY_NAMES:
+            cur = conn.cursor(row_factory=dict_row)
+            set_json_loads(orjson.loads, cur)
             cur.execute(_QUERIES[name], params, prepare=False)
+            cursors[name] = cur
         results = {name: cur.fetchall() for name, cur in cursors.items()}
-    return build_catalog(schemas, results, conn.info.server_version)
+    return build_catalog(schemas, results, conn.info.server_version, extra_search_path=extra_search_path)
 
 
-def build_catalog(schemas: tuple[str, ...], rows: dict[str, list[dict[str, Any]]], version: int) -> Catalog:
-    tables: dict[tuple[str, str], Table] = {}
-    for r in rows["tables"]:
-        columns = tuple(
-            Column(
-                name=c["name"],
-                type=c["type"],
-                nullable=c["nullable"],
-                default=c["default"],
-                description=c["description"],
-                enum_values=tuple(c["enum"] or ()),
-                max_length=c["max_length"],
-            )
-            for c in r["columns"]
+def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
+                  extra_search_path: tuple[str, ...] = ()) -> Catalog:
+    """Turns the catalog queries' rows into the snapshot; pure, so it is tested without a database.
+
+    ``rows`` holds one list of dict rows per query file; the view key
+    dependency, function and computed relationship lists may be missing.
+    """
+    key_deps = [_key_dependency(r) for r in rows.get("view_key_dependencies", ())]
+    tables = {(r["schema"], r["name"]): _table(r) for r in rows["tables"]}
+    for view, pk in view_primary_keys(tables, key_deps).items():
+        t = tables[view]
+        tables[view] = Table(
+            schema=t.schema, name=t.name, kind=t.kind, description=t.description, columns=t.columns,
+            primary_key=pk, insertable=t.insertable, updatable=t.updatable, deletable=t.deletable,
+            column_index=t.column_index, unique_keys=t.unique_keys,
         )
-        tables[(r["schema"], r["name"])] = Table(
-            schema=r["schema"],
-            name=r["name"],
-            kind=r["kind"],
-            description=r["description"],
-            columns=columns,
-            primary_key=tuple(r["primary_key"]),
-            insertable=r["insertable"],
-            updatable=r["updatable"],
-            deletable=r["deletable"],
-            column_index={c.name: c for c in columns},
+
+    all_keys = [_foreign_key(r) for r in rows["foreign_keys"]]
+    exposed = frozenset(schemas)
+    foreign_keys = tuple(fk for fk in all_keys if fk.table[0] in exposed or fk.foreign_table[0] in exposed)
+
+    functions: dict[QualifiedName, list[Function]] = {}
+    computed_fields: dict[QualifiedName, dict[str, tuple[int, Function]]] = {}
+    # PostgREST resolves a computed field through the search path: the
+    # request's schema first, then db-extra-search-path, in order
+    # (docs: references/api/computed_fields).
+    rank = {s: i + 1 for i, s in reversed(list(enumerate(extra_search_path)))}
+    for r in rows.get("functions", ()):
+        fn = _function(r)
+        if r["exposed"] and r["callable"]:
+            functions.setdefault((fn.schema, fn.name), []).append(fn)
+        if r["row_arg_name"] is None:
+            continue
+        table = (r["row_arg_schema"], r["row_arg_name"])
+        # A function returning SETOF a relation is a to-many computed
+        # relationship, not a field.
+        if fn.returns_set and fn.return_relation is not None:
+            continue
+        order = 0 if fn.schema == table[0] else rank.get(fn.schema)
+        if order is None:
+            continue
+        current = computed_fields.setdefault(table, {}).get(fn.name)
+        if current is None or order < current[0]:
+            computed_fields[table][fn.name] = (order, fn)
+
+    computed = [
+        ComputedRelationshipRow(
+            function=(r["schema"], r["name"]),
+            table=(r["table_schema"], r["table_name"]),
+            foreign_table=(r["foreign_table_schema"], r["foreign_table_name"]),
+            to_one=r["to_one"],
         )
-    foreign_keys = tuple(
-        ForeignKey(
-            name=r["name"],
-            table=(r["schema"], r["table"]),
-            columns=tuple(r["columns"]),
-            foreign_table=(r["foreign_schema"], r["foreign_table"]),
-            foreign_columns=tuple(r["foreign_columns"]),
-        )
-        for r in rows["foreign_keys"]
-    )
-    functions: dict[tuple[str, str], list[Function]] = {}
-    for r in rows["functions"]:
-        fn = Function(
-            schema=r["schema"],
-            name=r["name"],
-            args=tuple(FunctionArg(a["name"], a["type"], a["mode"], a["has_default"]) for a in r["args"]),
-            return_type=r["return_type"],
-            return_type_schema=r["return_type_schema"],
-            returns_set=r["returns_set"],
-            return_kind=r["return_kind"],
-            volatility=r["volatility"],
-            description=r["description"],
-        )
-        functions.setdefault((fn.schema, fn.name), []).append(fn)
+        for r in rows.get("computed_relationships", ())
+    ]
+    rels = derive_relationships(all_keys, key_deps, tables, computed, schemas)
+    origin_index, schema_index = index_relationships(rels)
     return Catalog(
         schemas=schemas,
         tables=tables,
         foreign_keys=foreign_keys,
-        functions={k: tuple(v) for k, v in functions.items()},
+        # Overloads with the fewest arguments first, as PostgREST orders them.
+        functions={k: tuple(sorted(v, key=lambda f: len(f.input_args))) for k, v in functions.items()},
         server_version=version,
+        relationship_index=origin_index,
+        relationship_schema_index=schema_index,
+        computed_field_index={t: {name: fn for name, (_, fn) in sorted(fields.items())}
+                              for t, fields in computed_fields.items()},
     )
 
 
-def timed_load(conninfo: str, schemas: tuple[str, ...]) -> tuple[Catalog, float]:
+def _table(r: Mapping[str, Any]) -> Table:
+    columns = tuple(
+        Column(
+            name=c["name"],
+            type=c["type"],
+            nullable=c["nullable"],
+            default=c["default"],
+            description=c["description"],
+            enum_values=tuple(c["enum"] or ()),
+            max_length=c["max_length"],
+            base_type=c["base_type"],
+            generated=c["generated"],
+            identity=c["identity"],
+        )
+        for c in r["columns"]
+    )
+    return Table(
+        schema=r["schema"],
+        name=r["name"],
+        kind=r["kind"],
+        description=r["description"],
+        columns=columns,
+        primary_key=tuple(r["primary_key"]),
+        insertable=r["insertable"],
+        updatable=r["updatable"],
+        deletable=r["deletable"],
+        column_index={c.name: c for c in columns},
+        unique_keys=tuple(tuple(k) for k in r["unique_keys"]),
+    )
+
+
+def _foreign_key(r: Mapping[str, Any]) -> ForeignKey:
+    return ForeignKey(
+        name=r["name"],
+        table=(r["schema"], r["table"]),
+        columns=tuple(r["columns"]),
+        foreign_table=(r["foreign_schema"], r["foreign_table"]),
+        foreign_columns=tuple(r["foreign_columns"]),
+        one_to_one=r["one_to_one"],
+    )
+
+
+def _key_dependency(r: Mapping[str, Any]) -> KeyDependency:
+    return KeyDependency(
+        table=(r["table_schema"], r["table_name"]),
+        view=(r["view_schema"], r["view_name"]),
+        constraint=r["constraint_name"],
+        kind=r["constraint_type"],
+        columns=tuple((col, tuple(view_cols)) for col, view_cols in r["column_dependencies"]),
+    )
+
+
+def _function(r: Mapping[str, Any]) -> Function:
+    relation = r["return_relation_name"]
+    return Function(
+        schema=r["schema"],
+        name=r["name"],
+        args=tuple(
+            FunctionArg(
+                name=a["name"],
+                type=a["type"],
+                mode=a["mode"],
+                has_default=a["has_default"],
+                variadic=a["variadic"],
+                type_max_length=a["type_max_length"],
+            )
+            for a in r["args"]
+        ),
+        return_type=r["return_type"],
+        return_type_schema=r["return_type_schema"],
+        returns_set=r["returns_set"],
+        return_kind=r["return_kind"],
+        volatility=r["volatility"],
+        description=r["description"],
+        return_type_name=r["return_type_name"],
+        return_composite=r["return_composite"],
+        return_composite_alias=r["return_composite_alias"],
+        return_relation=(r["return_relation_schema"], relation) if relation is not None else None,
+        has_variadic=r["has_variadic"],
+        isolation_level=r["isolation_level"],
+        settings=tuple((k, v) for k, v in r["settings"]),
+    )
+
+
+def timed_load(conninfo: str, schemas: tuple[str, ...], *,
+               extra_search_path: tuple[str, ...] = ()) -> tuple[Catalog, float]:
     """Load and report how long it took, for the reload log line."""
     start = time.perf_counter()
-    catalog = load_catalog(conninfo, schemas)
+    catalog = load_catalog(conninfo, schemas, extra_search_path=extra_search_path)
     return catalog, time.perf_counter() - start

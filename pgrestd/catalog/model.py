@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Mapping
 
-__all__ = ["Column", "Table", "ForeignKey", "Function", "FunctionArg", "Catalog", "QualifiedName"]
+__all__ = [
+    "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
+    "QualifiedName", "Relationship", "Table",
+]
 
 QualifiedName = tuple[str, str]
+ColumnPairs = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """One column as PostgREST's schema cache describes it (SchemaCache/Table.hs, ``Column``)."""
+
     name: str
-    type: str
+    type: str  # format_type with the type modifier: PostgREST's colNominalType
     nullable: bool
     default: str | None
     description: str | None
     enum_values: tuple[str, ...] = ()
     max_length: int | None = None
+    # PostgREST's colType: a domain over a pg_catalog type is reported as that
+    # type, and pg_catalog types lose their modifier ("character varying").
+    base_type: str = ""
+    generated: bool = False  # GENERATED ALWAYS AS (...) STORED: never written by the API
+    identity: str | None = None  # pg_attribute.attidentity: "a" (always) or "d" (by default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +48,16 @@ class Table:
     updatable: bool
     deletable: bool
     column_index: Mapping[str, Column] = field(compare=False, repr=False, default_factory=dict)
+    # PRIMARY KEY and UNIQUE constraints, columns in key order; empty for views.
+    unique_keys: tuple[tuple[str, ...], ...] = ()
 
     @property
     def is_view(self) -> bool:
         return self.kind in ("v", "m")
+
+    @property
+    def qualified_name(self) -> QualifiedName:
+        return (self.schema, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +67,59 @@ class ForeignKey:
     columns: tuple[str, ...]
     foreign_table: QualifiedName
     foreign_columns: tuple[str, ...]
+    # The FK columns are exactly a PRIMARY KEY or UNIQUE constraint of the
+    # referencing table, which makes the relationship one-to-one.
+    one_to_one: bool = False
+
+
+class Cardinality(StrEnum):
+    """PostgREST's ``Cardinality`` (SchemaCache/Relationship.hs), seen from the origin table."""
+
+    M2O = "M2O"  # the origin holds the foreign key
+    O2M = "O2M"  # the target holds the foreign key
+    O2O = "O2O"  # the foreign key columns are also a primary or unique key
+    M2M = "M2M"  # through a junction table holding keys to both
+
+
+@dataclass(frozen=True, slots=True)
+class Junction:
+    """The junction table of a many-to-many relationship (PostgREST's ``Junction``)."""
+
+    table: QualifiedName
+    constraint1: str  # the junction's foreign key to the origin
+    constraint2: str  # the junction's foreign key to the target
+    source_columns: ColumnPairs  # (origin column, junction column)
+    target_columns: ColumnPairs  # (target column, junction column)
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """A way to embed ``foreign_table`` under ``table``: PostgREST's ``Relationship``.
+
+    Computed relationships (functions from a row type to a row type) have
+    ``function`` set, no cardinality and no columns; ``to_one`` tells whether
+    they embed an object or an array.
+    """
+
+    table: QualifiedName
+    foreign_table: QualifiedName
+    cardinality: Cardinality | None
+    # The foreign key's name; the function's name for a computed relationship;
+    # None for M2M, whose two constraints are in ``junction``.
+    constraint: str | None
+    columns: ColumnPairs  # (table column, foreign table column), key order
+    is_self: bool
+    table_is_view: bool = False
+    foreign_table_is_view: bool = False
+    # O2O only: True when ``table`` is the referenced side (the key holder is the target).
+    is_parent: bool = False
+    junction: Junction | None = None
+    function: QualifiedName | None = None
+    to_one: bool = False
+
+    @property
+    def is_computed(self) -> bool:
+        return self.function is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +128,14 @@ class FunctionArg:
     type: str
     mode: str  # i, o, b, v, t as in pg_proc.proargmodes
     has_default: bool
+    variadic: bool = False
+    # PostgREST's ppTypeMaxLength: the type an RPC argument is cast to, with
+    # bit and character widened to their varying forms so any length passes.
+    type_max_length: str = ""
+
+    @property
+    def is_input(self) -> bool:
+        return self.mode in ("i", "b", "v")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +149,38 @@ class Function:
     return_kind: str  # pg_type.typtype of the return type: b, c, d, e, p, r
     volatility: str  # i, s, v
     description: str | None
+    # PostgREST's RetType: the name of the returned type (a domain resolved to
+    # its base type; a row type named after its relation) ...
+    return_type_name: str = ""
+    # ... composite when the type is one or OUT/INOUT/TABLE arguments make it one,
+    return_composite: bool = False
+    # ... and whether the declared return type is a domain over that type.
+    return_composite_alias: bool = False
+    # The relation whose row type this function returns, if any.
+    return_relation: QualifiedName | None = None
+    has_variadic: bool = False
+    isolation_level: str | None = None  # from SET default_transaction_isolation
+    settings: tuple[tuple[str, str], ...] = ()  # the function's SET clauses
+
+    @property
+    def input_args(self) -> tuple[FunctionArg, ...]:
+        return tuple(a for a in self.args if a.is_input)
+
+    @property
+    def returns_scalar(self) -> bool:
+        return not self.return_composite
+
+    @property
+    def returns_void(self) -> bool:
+        return self.return_type == "void" and not self.returns_set
+
+    @property
+    def table_name(self) -> str | None:
+        """PostgREST's funcTableName: the relation a composite result is named after."""
+        return self.return_type_name if self.return_composite else None
+
+
+_NO_RELATIONSHIPS: tuple[Relationship, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +192,37 @@ class Catalog:
     foreign_keys: tuple[ForeignKey, ...]
     functions: Mapping[QualifiedName, tuple[Function, ...]]
     server_version: int
+    # origin (schema, name) -> its relationships in PostgREST's order
+    relationship_index: Mapping[QualifiedName, tuple[Relationship, ...]] = field(
+        default_factory=dict, repr=False)
+    # (origin schema, origin name, target schema) -> the same, narrowed to one target schema
+    relationship_schema_index: Mapping[tuple[str, str, str], tuple[Relationship, ...]] = field(
+        default_factory=dict, repr=False)
+    # table (schema, name) -> computed field name -> function
+    computed_field_index: Mapping[QualifiedName, Mapping[str, Function]] = field(
+        default_factory=dict, repr=False)
 
     def table(self, schema: str, name: str) -> Table | None:
         return self.tables.get((schema, name))
 
     def table_names(self, schema: str) -> list[str]:
         return [name for (s, name) in self.tables if s == schema]
+
+    def relationships(self, schema: str, name: str,
+                      foreign_schema: str | None = None) -> tuple[Relationship, ...]:
+        """Every relationship whose origin is ``schema.name``.
+
+        PostgREST's findRel only considers targets in the request's schema
+        (it looks up ``(origin, schema)`` in its RelationshipsMap); pass
+        ``foreign_schema`` to get exactly that candidate list.
+        """
+        if foreign_schema is None:
+            return self.relationship_index.get((schema, name), _NO_RELATIONSHIPS)
+        return self.relationship_schema_index.get((schema, name, foreign_schema), _NO_RELATIONSHIPS)
+
+    def computed_fields(self, schema: str, name: str) -> Mapping[str, Function]:
+        """Functions usable as virtual columns of ``schema.name``, by field name."""
+        return self.computed_field_index.get((schema, name), _NO_FIELDS)
+
+
+_NO_FIELDS: Mapping[str, Function] = MappingProxyType({})

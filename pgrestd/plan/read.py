@@ -1,21 +1,58 @@
-"""Resolves a read request (GET/HEAD on a table or view) against the catalog."""
+"""Resolves a read (GET/HEAD on a table or view) against the catalog: a ReadPlan tree.
+
+Follows PostgREST's Plan.hs: the query string's select tree, filters, logic
+trees, order and ranges are attached to the node they belong to; the media
+type is negotiated from Accept; the top-level range combines the Range
+header, limit/offset and ``db-max-rows``.
+"""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
 
-from ..catalog import Catalog, Table
-from ..errors import TableNotFound
+from ..catalog import Catalog, Column, Table
+from ..errors import AggregatesNotAllowed, NotImplementedFeature, TableNotFound
+from ..request import media as mt
 from ..request.api import ApiRequest
+from ..request.model import (
+    Field,
+    Filter,
+    JsonKey,
+    LogicNode,
+    OrderTerm,
+    QueryParams,
+    SelectEmbed,
+    SelectField,
+)
+from ..request.preferences import Count, Preferences
+from ..request.ranges import RowRange, effective_range, parse_range_header
 
-__all__ = ["ReadPlan", "plan_read", "find_relation"]
+__all__ = ["ReadNode", "ReadPlan", "plan_read", "find_relation", "READ_MEDIA"]
+
+# What a table or view read can produce (PostgREST's built-in handlers).
+READ_MEDIA = (mt.JSON, mt.CSV, mt.GEOJSON)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadNode:
+    """One relation of the read tree: what to select, filter, order and page."""
+
+    table: Table
+    select: tuple[SelectField, ...]
+    where: tuple[LogicNode, ...]
+    order: tuple[OrderTerm, ...]
+    range: RowRange
 
 
 @dataclass(frozen=True, slots=True)
 class ReadPlan:
-    table: Table
-    limit: int | None
+    root: ReadNode
+    media: mt.MediaType
+    count: Count | None
+    range: RowRange
+    max_rows: int | None
+    head: bool
 
 
 def find_relation(catalog: Catalog, schema: str, name: str) -> Table:
@@ -27,5 +64,72 @@ def find_relation(catalog: Catalog, schema: str, name: str) -> Table:
     return table
 
 
-def plan_read(request: ApiRequest, catalog: Catalog, max_rows: int | None) -> ReadPlan:
-    return ReadPlan(table=find_relation(catalog, request.schema, request.target.name), limit=max_rows)
+def column_of(table: Table, field: Field) -> Column | None:
+    return table.column_index.get(field.name)
+
+
+def output_name(item: SelectField) -> str | None:
+    """The key a select item gets in the JSON: its alias, else for a JSON path
+    the last key in it (PostgREST names ``data->c->0->d->>4`` as ``d``), else
+    the column's name."""
+    if item.alias is not None:
+        return item.alias
+    path = item.field.json_path
+    if not path:
+        return None
+    for op in reversed(path):
+        if isinstance(op.operand, JsonKey):
+            return op.operand.value
+    return item.field.name
+
+
+def plan_read(
+    request: ApiRequest,
+    params: QueryParams,
+    prefs: Preferences,
+    catalog: Catalog,
+    *,
+    max_rows: int | None,
+    aggregates_enabled: bool,
+    plan_enabled: bool,
+) -> ReadPlan:
+    table = find_relation(catalog, request.schema, request.target.name)
+    media = mt.negotiate(mt.parse_accept(request.headers.get("accept")), READ_MEDIA,
+                         vendor_types=True, plan_enabled=plan_enabled)
+    if media.kind == mt.MediaKind.PLAN:
+        raise NotImplementedFeature(details="application/vnd.pgrst.plan")
+    limits = params.range_at(())
+    top = effective_range(
+        parse_range_header(request.headers.get("range"), request.headers.get("range-unit")),
+        limits.limit if limits else None,
+        limits.offset if limits else None,
+        max_rows,
+        method=request.method,
+    )
+    select: list[SelectField] = []
+    for item in params.select:
+        if isinstance(item, SelectEmbed):
+            raise NotImplementedFeature(details="resource embedding")
+        if item.aggregate is not None and not aggregates_enabled:
+            raise AggregatesNotAllowed()
+        select.append(item)
+    where: tuple[LogicNode, ...] = tuple(params.filters_at(())) + params.logic_at(())
+    _check_embed_targets(params)
+    root = ReadNode(table, tuple(select), where, params.order_at(()), top)
+    return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD")
+
+
+def _check_embed_targets(params: QueryParams) -> None:
+    """Filters, orders and limits on an embed path need that embed in ``select``."""
+    from ..errors import NotEmbedded
+
+    paths = {path for path, _ in params.filters_not_root}
+    paths |= {path for path, _ in params.logic if path}
+    paths |= {path for path, _ in params.order if path}
+    paths |= {path for path, _ in params.ranges if path}
+    for path in sorted(paths):
+        raise NotEmbedded(".".join(path))
+
+
+def filter_column(table: Table, flt: Filter) -> Column | None:
+    return table.column_index.get(flt.field.name)

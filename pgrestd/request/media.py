@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-class MediaKind(enum.Enum):
+class MediaKind(enum.StrEnum):
     """The media types PostgREST knows by name (MediaType.hs); the value is the bare mime."""
 
     JSON = "application/json"
@@ -63,7 +63,7 @@ PLAN_OPTIONS: tuple[str, ...] = ("analyze", "verbose", "settings", "buffers", "w
 _NO_CHARSET = frozenset((MediaKind.OCTET_STREAM, MediaKind.OTHER))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class MediaType:
     """One media type as PostgREST models it.
 
@@ -96,6 +96,9 @@ class MediaType:
                 text += "; options=" + "|".join(self.plan_options)
             return text
         return kind.value
+
+    def __repr__(self) -> str:
+        return f"MediaType({self.mime!r})"
 
     @property
     def content_type_header(self) -> str:
@@ -265,7 +268,9 @@ def parse_content_type(header: str | None) -> MediaType:
 
 
 # Text.Read.Lex numbers: hexadecimal and octal win over decimal (`lexHexOct <++ lexDecNumber`).
-_HS_NUMBER = re.compile(r"0[xX](?P<hex>[0-9a-fA-F]+)|0[oO](?P<oct>[0-7]+)|(?P<dec>[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)")
+_HS_NUMBER = re.compile(
+    r"0[xX](?P<hex>[0-9a-fA-F]+)|0[oO](?P<oct>[0-7]+)|(?P<dec>[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
+)
 # Characters Text.Read.Lex glues onto a leading "-" to form another operator.
 _HS_SYMBOL_CHARS = frozenset("!#$%&*+-./:<=>?@\\^|~")
 _HS_IDENTS: Mapping[str, float] = {"NaN": math.nan, "Infinity": math.inf}
@@ -280,13 +285,9 @@ def _read_q(text: str) -> float:
 def _read_double(text: str) -> tuple[float, str] | None:
     """A leading Haskell Double literal and the text after it (``reads``, first parse)."""
     s = text.lstrip(_HS_SPACE)
-    if s.startswith("("):
-        inner = _read_double(s[1:])
-        if inner is None:
-            return None
-        value, rest = inner
-        rest = rest.lstrip(_HS_SPACE)
-        return (value, rest[1:]) if rest.startswith(")") else None
+    parens = 0
+    while s.startswith("("):
+        parens, s = parens + 1, s[1:].lstrip(_HS_SPACE)
     negative = s.startswith("-")
     if negative:
         if len(s) > 1 and s[1] in _HS_SYMBOL_CHARS:
@@ -313,12 +314,17 @@ def _read_double(text: str) -> tuple[float, str] | None:
                 value = float(integer)
             except OverflowError:
                 value = math.inf
+    for _ in range(parens):
+        rest = rest.lstrip(_HS_SPACE)
+        if not rest.startswith(")"):
+            return None
+        rest = rest[1:]
     return (-value if negative else value), rest
 
 
-def _haskell_compare(left: tuple[float, int], right: tuple[float, int]) -> int:
-    """Haskell's ``compare`` on (Double, Int): NaN compares greater than everything."""
-    for a, b in zip(left, right):
+def _best_first(left: tuple[str, tuple[float, int]], right: tuple[str, tuple[float, int]]) -> int:
+    """wai-extra's ``flip compare`` on (q, specificity), with Haskell's NaN-is-greater ``compare``."""
+    for a, b in zip(right[1], left[1]):
         if a < b:
             return -1
         if a != b:
@@ -350,8 +356,7 @@ def parse_accept(header: str | None) -> list[MediaType]:
             entry = entry[:cut]
         entries.append((entry, (q, entry.count(";") - entry.count("*"))))
     if any(math.isnan(q) for _, (q, _) in entries):
-        key = functools.cmp_to_key(lambda a, b: _haskell_compare(b[1], a[1]))
-        entries.sort(key=key)
+        entries.sort(key=functools.cmp_to_key(_best_first))
     else:
         entries.sort(key=lambda item: (-item[1][0], -item[1][1]))
     return [decode_media_type(entry) for entry, _ in entries]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from ..errors import InvalidPreferences
 from .ranges import read_integer
 
 __all__ = [
     "ACTIONS",
+    "Action",
     "Count",
     "Handling",
     "Missing",
@@ -86,9 +88,7 @@ _ENUMERATED: tuple[tuple[str, str, type[enum.StrEnum]], ...] = (
     ("params", "params", Params),
 )
 _BY_TEXT: Mapping[str, tuple[str, enum.StrEnum]] = {
-    f"{key}={member.value}": (field, member)
-    for field, key, values in _ENUMERATED
-    for member in values
+    f"{key}={member.value}": (field, member) for field, key, values in _ENUMERATED for member in values
 }
 
 # Data.ByteString.Char8.strip: ASCII whitespace and NBSP (headers arrive Latin-1 decoded).
@@ -97,13 +97,15 @@ _STRIP = " \t\n\v\f\r\xa0"
 _TIMEZONE = "timezone="
 _MAX_AFFECTED = "max-affected="
 
+Action = Literal["read", "create", "update", "upsert", "delete", "call"]
+
 # Response.responsePreferences: the preferences, beyond count, tx, handling and
-# timezone, that each kind of request echoes in Preference-Applied.  "create"
-# echoes resolution only when there is a conflict target (primary key or
-# on_conflict); see Preferences.applied_for.
-ACTIONS: Mapping[str, frozenset[str]] = {
+# timezone, that each kind of request echoes in Preference-Applied.  resolution
+# is only echoed when the insert has a conflict target (a primary key or
+# on_conflict).
+ACTIONS: Mapping[Action, frozenset[str]] = {
     "read": frozenset(),
-    "create": frozenset(("representation", "missing")),
+    "create": frozenset(("resolution", "representation", "missing")),
     "update": frozenset(("representation", "missing", "max_affected")),
     "upsert": frozenset(("representation",)),
     "delete": frozenset(("representation", "max_affected")),
@@ -194,11 +196,11 @@ class Preferences:
             parts.append(f"{_MAX_AFFECTED}{self.max_affected}")
         return ", ".join(parts) if parts else None
 
-    def applied_for(self, action: str, *, has_conflict_target: bool = False) -> str | None:
+    def applied_for(self, action: Action, *, has_conflict_target: bool = False) -> str | None:
         """Preference-Applied for one kind of request, per :data:`ACTIONS` (Response.responsePreferences)."""
         echoed = ACTIONS[action]
         return self.applied(
-            resolution=action == "create" and has_conflict_target,
+            resolution="resolution" in echoed and has_conflict_target,
             missing="missing" in echoed,
             representation="representation" in echoed,
             params="params" in echoed,

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["ident", "qualified", "literal_text"]
+__all__ = ["ident", "qualified", "literal_text", "quote_ident"]
 
 
-@lru_cache(maxsize=4096)
-def ident(name: str) -> str:
+def quote_ident(name: str) -> str:
     """A double-quoted identifier, as libpq's PQescapeIdentifier makes it.
 
-    PostgreSQL identifiers cannot contain NUL; callers validate names against
-    the catalog first, so a NUL here is a programming error.
+    For text that is not a psycopg query with parameters: a ``search_path``
+    value, or a statement run without parameters.
     """
     if "\x00" in name:
         raise ValueError("identifier contains NUL")
     return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=4096)
+def ident(name: str) -> str:
+    """A quoted identifier for SQL text that psycopg formats with parameters.
+
+    ``%`` is doubled there, or psycopg would read it as a placeholder; every
+    statement built from these fragments is run with a parameter tuple.
+    """
+    return quote_ident(name).replace("%", "%%")
 
 
 def qualified(schema: str, name: str) -> str:
@@ -31,4 +40,4 @@ def literal_text(value: str) -> str:
     """A string literal for text that comes from the configuration, never a request."""
     if "\x00" in value:
         raise ValueError("literal contains NUL")
-    return "'" + value.replace("'", "''") + "'"
+    return "'" + value.replace("'", "''").replace("%", "%%") + "'"

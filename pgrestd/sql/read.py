@@ -1,29 +1,252 @@
-"""The one statement of a read: rows, JSON body and counts built in PostgreSQL."""
+"""The one statement of a read: rows, body (JSON or CSV) and counts built in PostgreSQL.
+
+The shape follows PostgREST's Query/Statements.hs (mainRead) and
+QueryBuilder.hs (readPlanToQuery, readPlanToCountQuery); every value from
+the request is a bind parameter, every identifier is quoted by
+:func:`.fragments.ident`, so one request shape always gives one SQL text.
+"""
 
 from __future__ import annotations
 
-from ..plan.read import ReadPlan
-from .fragments import qualified
-
-__all__ = ["read_statement"]
-
-# The outer shape follows PostgREST's QueryBuilder/Statements: the page is
-# aggregated to JSON in SQL and response.headers/status set by functions are
-# read back in the same statement.
-_OUTER = (
-    "SELECT NULL::bigint AS total_result_set, "
-    "pg_catalog.count(_pgrst_t)::bigint AS page_total, "
-    "coalesce(pg_catalog.json_agg(_pgrst_t), '[]')::text AS body, "
-    "nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, "
-    "nullif(pg_catalog.current_setting('response.status', true), '') AS response_status "
-    "FROM ({source}) _pgrst_t"
+from ..catalog import Table
+from ..plan.read import ReadNode, ReadPlan, output_name
+from ..request import media as mt
+from ..request.model import (
+    Compare,
+    Field,
+    Filter,
+    FullTextSearch,
+    In,
+    Is,
+    IsDistinct,
+    JsonIndex,
+    LogicNode,
+    LogicTree,
+    OrderTerm,
+    SelectField,
 )
+from ..request.operators import BY_KEY, IS_KEYWORDS, QUANTIFIER_SQL
+from ..request.preferences import Count
+from ..request.ranges import ALL, RowRange
+from .fragments import ident, qualified
+
+__all__ = ["SqlBuilder", "read_statement", "count_explain_statement", "array_literal"]
+
+_JSON_TYPES = frozenset(("json", "jsonb"))
+_SOURCE = "pgrst_source"
+
+
+def array_literal(values: tuple[str, ...] | list[str]) -> str:
+    """A PostgreSQL array literal of text items, bound as one unknown-typed parameter.
+
+    As PostgREST's pgBuildArrayLiteral: every item double-quoted, backslashes
+    and quotes escaped, NUL characters dropped.
+    """
+    items = []
+    for v in values:
+        v = v.replace("\x00", "").replace("\\", "\\\\").replace('"', '\\"')
+        items.append('"' + v + '"')
+    return "{" + ",".join(items) + "}"
+
+
+class SqlBuilder:
+    """Accumulates bind parameters in text order while fragments are rendered."""
+
+    __slots__ = ("params",)
+
+    def __init__(self) -> None:
+        self.params: list[object] = []
+
+    def param(self, value: object) -> str:
+        self.params.append(value)
+        return "%s"
+
+    # -- fields ----------------------------------------------------------------
+
+    def field(self, qi: str, table: Table | None, field: Field) -> str:
+        if field.name == "*":
+            return qi + ".*"
+        column = qi + "." + ident(field.name)
+        if not field.json_path:
+            return column
+        col = table.column_index.get(field.name) if table is not None else None
+        if col is not None and col.type not in _JSON_TYPES:
+            # Composite and array columns are walked as JSON (PostgREST's cfToJson).
+            column = "to_jsonb(" + column + ")"
+        out = [column]
+        for op in field.json_path:
+            if isinstance(op.operand, JsonIndex):
+                out.append(op.arrow + self.param(op.operand.value) + "::int")
+            else:
+                out.append(op.arrow + self.param(op.operand.value))
+        return "".join(out)
+
+    def select_item(self, qi: str, table: Table, item: SelectField) -> str:
+        expr = self.field(qi, table, item.field)
+        if item.cast:
+            # Cast names are validated by the grammar (letters, digits, spaces,
+            # brackets); PostgREST leaves them unquoted so "int" keeps working.
+            expr = f"CAST({expr} AS {item.cast})"
+        if item.aggregate is not None:
+            expr = f"{item.aggregate.upper()}({'*' if item.field.name == '*' else expr})"
+            if item.aggregate_cast:
+                expr = f"CAST({expr} AS {item.aggregate_cast})"
+        name = output_name(item)
+        if name is None and item.aggregate is not None:
+            name = item.aggregate.value
+        return expr + (" AS " + ident(name) if name is not None else "")
+
+    # -- filters ---------------------------------------------------------------
+
+    def filter(self, qi: str, table: Table, flt: Filter) -> str:
+        op = flt.operation
+        if isinstance(op, FullTextSearch):
+            return ("NOT " if flt.negated else "") + self._fts(qi, table, flt.field, op)
+        field = self.field(qi, table, flt.field)
+        if isinstance(op, Compare):
+            spec = BY_KEY[op.operator]
+            value = op.value.replace("*", "%") if spec.star_is_percent else op.value
+            if op.quantifier is not None:
+                rhs = f"{QUANTIFIER_SQL[op.quantifier]}({self.param(value)})"
+            else:
+                rhs = self.param(value)
+            sql = f"{field} {spec.sql} {rhs}"
+        elif isinstance(op, In):
+            if op.values == ("",):
+                sql = f"{field} = ANY('{{}}')"
+            else:
+                sql = f"{field} = ANY({self.param(array_literal(op.values))})"
+        elif isinstance(op, Is):
+            sql = f"{field} IS {IS_KEYWORDS[op.value.value]}"
+        elif isinstance(op, IsDistinct):
+            sql = f"{field} IS DISTINCT FROM {self.param(op.value)}"
+        else:  # pragma: no cover - the grammar produces no other operation
+            raise TypeError(op)
+        return "NOT " + sql if flt.negated else sql
+
+    def _fts(self, qi: str, table: Table, field: Field, op: FullTextSearch) -> str:
+        col = table.column_index.get(field.name)
+        if field.json_path or (col is not None and col.type != "tsvector"):
+            # PostgREST's ToTsVector: a text or json column is searched through to_tsvector.
+            lang = self.param(op.language) + "::regconfig, " if op.language else ""
+            target = f"to_tsvector({lang}{self.field(qi, table, field)})"
+        else:
+            target = self.field(qi, table, field)
+        lang = self.param(op.language) + "::regconfig, " if op.language else ""
+        return f"{target} {BY_KEY[op.operator].sql}({lang}{self.param(op.value)})"
+
+    def logic(self, qi: str, table: Table, node: LogicNode) -> str:
+        if isinstance(node, Filter):
+            return self.filter(qi, table, node)
+        joiner = " AND " if node.operator.value == "and" else " OR "
+        inner = joiner.join(self.logic(qi, table, child) for child in node.children)
+        return ("NOT " if node.negated else "") + "(" + inner + ")"
+
+    def where(self, qi: str, table: Table, nodes: tuple[LogicNode, ...]) -> str:
+        if not nodes:
+            return ""
+        return " WHERE " + " AND ".join(self.logic(qi, table, n) for n in nodes)
+
+    def order(self, qi: str, table: Table, terms: tuple[OrderTerm, ...]) -> str:
+        if not terms:
+            return ""
+        parts = []
+        for t in terms:
+            sql = self.field(qi, table, t.field)
+            if t.direction is not None:
+                sql += " " + t.direction.value.upper()
+            if t.nulls is not None:
+                sql += " NULLS FIRST" if t.nulls.value == "nullsfirst" else " NULLS LAST"
+            parts.append(sql)
+        return " ORDER BY " + ", ".join(parts)
+
+    def limit_offset(self, rng: RowRange) -> str:
+        if rng == ALL:
+            return ""
+        limit = "ALL" if rng.limit is None else self.param(max(rng.limit, 0))
+        return f" LIMIT {limit} OFFSET {self.param(rng.offset)}"
+
+    # -- queries ---------------------------------------------------------------
+
+    def node_query(self, node: ReadNode) -> str:
+        table = node.table
+        qi = qualified(table.schema, table.name)
+        select = node.select or (SelectField(Field("*")),)
+        cols = ", ".join(self.select_item(qi, table, item) for item in select)
+        group = self._group_by(qi, table, select)
+        return ("SELECT " + cols + " FROM " + qi + self.where(qi, table, node.where) + group
+                + self.order(qi, table, node.order) + self.limit_offset(node.range))
+
+    def _group_by(self, qi: str, table: Table, select: tuple[SelectField, ...]) -> str:
+        if not any(s.aggregate is not None for s in select):
+            return ""
+        terms = []
+        for s in select:
+            if s.aggregate is not None:
+                continue
+            if s.alias is not None:
+                terms.append(ident(s.alias))
+            else:
+                terms.append(self.field(qi, table, s.field))
+        return " GROUP BY " + ", ".join(terms) if terms else ""
+
+    def count_query(self, node: ReadNode) -> str:
+        table = node.table
+        qi = qualified(table.schema, table.name)
+        return "SELECT 1 FROM " + qi + self.where(qi, table, node.where)
+
+
+def _body(media: mt.MediaType) -> str:
+    """PostgREST's handlerF: how the page becomes the body, as text."""
+    kind = media.kind
+    strip = media.nulls_stripped
+    if kind == mt.MediaKind.CSV:
+        header = (f"(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k "
+                  f"FROM (SELECT row_to_json(hh) AS r FROM {_SOURCE} AS hh LIMIT 1) s) a)")
+        body = ("coalesce(string_agg(substring(_postgrest_t::text, 2, "
+                "length(_postgrest_t::text) - 2), E'\\n'), '')")
+        return f"{header} || E'\\n' || {body}"
+    if kind == mt.MediaKind.OBJECT:
+        agg = "json_agg(_postgrest_t)->0"
+        return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, 'null')::text"
+    if kind == mt.MediaKind.GEOJSON:
+        return ("json_build_object('type', 'FeatureCollection', 'features', "
+                "coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))::text")
+    agg = "json_agg(_postgrest_t)"
+    return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')::text"
 
 
 def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
-    source = "SELECT * FROM " + qualified(plan.table.schema, plan.table.name)
-    params: tuple[object, ...] = ()
-    if plan.limit is not None:
-        source += " LIMIT %s"
-        params = (plan.limit,)
-    return _OUTER.format(source=source), params
+    """mainRead: the page in a CTE, optional count CTE, one row out."""
+    b = SqlBuilder()
+    source = b.node_query(plan.root)
+    count_cte = ""
+    count_sql = "NULL::bigint"
+    if plan.count in (Count.EXACT, Count.ESTIMATED):
+        if plan.max_rows is not None or plan.range != ALL:
+            count_q = b.count_query(plan.root)
+            if plan.count == Count.ESTIMATED and plan.max_rows is not None:
+                # One more than db-max-rows tells the response that the limit was passed.
+                count_q += " LIMIT " + b.param(plan.max_rows + 1)
+            count_cte = f", pgrst_source_count AS ({count_q})"
+            count_sql = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)"
+        else:
+            count_sql = "pg_catalog.count(_postgrest_t)"
+    body = "''::text" if plan.head else _body(plan.media)
+    sql = (
+        f"WITH {_SOURCE} AS ({source}){count_cte} "
+        f"SELECT {count_sql} AS total_result_set, "
+        "pg_catalog.count(_postgrest_t) AS page_total, "
+        f"{body} AS body, "
+        "nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, "
+        "nullif(pg_catalog.current_setting('response.status', true), '') AS response_status "
+        f"FROM (SELECT * FROM {_SOURCE}) _postgrest_t"
+    )
+    return sql, tuple(b.params)
+
+
+def count_explain_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
+    """The planner's row estimate for ``count=planned|estimated`` (PostgREST's explain count)."""
+    b = SqlBuilder()
+    query = b.count_query(plan.root)
+    return "EXPLAIN (FORMAT JSON) " + query, tuple(b.params)
