@@ -49,7 +49,6 @@ INSERT INTO bench.items
   FROM generate_series(1, 1000000) AS i;
 CREATE INDEX items_category_price ON bench.items (category, price);
 GRANT SELECT ON bench.items TO anon;
-VACUUM ANALYZE bench.items;
 """
 
 
@@ -109,25 +108,21 @@ def capture_statements(config_path: Path, out: Path) -> dict[str, dict]:
     return statements
 
 
-def pgbench_script(stmt: dict, path: Path) -> None:
-    """The same statements as a pgbench script: settings inline, the key a variable."""
-    from pgrestd.sql.fragments import literal_text
-
-    def inline(sql: str, params: list) -> str:
-        parts = sql.split("%s")
-        out = parts[0]
-        for value, rest in zip(params, parts[1:]):
-            out += (":id" if value == ":id" else
-                    str(value) if isinstance(value, int) else literal_text(str(value))) + rest
-        return out
+def pgbench_script(stmt: dict, path: Path, uri: str) -> None:
+    """The same statements as a pgbench script: values inlined by psycopg, the key a variable."""
+    import psycopg
 
     main_params = list(stmt["main_params"])
     lines = []
+    marker = "pgrestd_bench_key_marker"
     if stmt["key_index"] is not None:
         lines.append("\\set id random(1, 1000000)")
-        main_params[stmt["key_index"]] = ":id"
-    lines += [stmt["begin"] + ";", inline(stmt["settings_sql"], stmt["settings_params"]) + ";",
-              inline(stmt["main_sql"], main_params) + ";", "COMMIT;"]
+        main_params[stmt["key_index"]] = marker
+    with psycopg.connect(uri) as conn:
+        cur = psycopg.ClientCursor(conn)
+        settings = cur.mogrify(stmt["settings_sql"], stmt["settings_params"])
+        main = cur.mogrify(stmt["main_sql"], main_params).replace(f"'{marker}'", ":id")
+    lines += [stmt["begin"] + ";", settings + ";", main + ";", "COMMIT;"]
     # pgbench wants one statement per line.
     path.write_text("\n".join(" ".join(line.split()) for line in lines) + "\n")
 
@@ -187,6 +182,7 @@ def main() -> int:
         print("bench: loading 1,000,000 rows ...", flush=True)
         cluster.execute('CREATE DATABASE bench')
         cluster.execute(SCHEMA, dbname="bench")
+        cluster.execute("VACUUM ANALYZE bench.items", dbname="bench")
         uri = cluster.uri("authenticator", "bench", "authenticator")
         settings = {"db-uri": uri, "db-schemas": "bench", "db-anon-role": "anon", "log-level": "crit",
                     "server-worker-class": args.worker_class, "db-pool": 10}
@@ -231,7 +227,7 @@ def main() -> int:
                 ours = max(ours, wrk(pgrestd.url + w.path, args.seconds, args.connections, script))
                 ceiling = max(ceiling, wrk(f"{minimal_url}/{w.name}?id=eq.{{id}}", args.seconds,
                                            args.connections, script))
-            pgbench_script(statements[w.name], work / f"{w.name}.sql")
+            pgbench_script(statements[w.name], work / f"{w.name}.sql", uri)
             db = pgbench(uri, work / f"{w.name}.sql", args.seconds, args.connections)
             rows.append((w, ours, ceiling, db))
             print(f"bench: {w.name}: pgrestd {ours:.0f} req/s, minimal app {ceiling:.0f} req/s, "

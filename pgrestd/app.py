@@ -17,7 +17,8 @@ from .auth.jwt import Authenticator, AuthResult
 from .catalog import Catalog
 from .config import Config
 from .execute import Executor, Outcome, TxSpec
-from .plan.read import plan_read
+from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shape, sentinel
+from .plan.read import ReadTemplate, plan_read
 from .request.grammar import parse_query
 from .request.preferences import Count, Preferences, parse_prefer
 from .request.api import ApiRequest, build_api_request
@@ -58,6 +59,7 @@ class Api:
         )
         self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
         self._executor: Executor | None = None
+        self._read_cache: LruCache[tuple[object, ...], ReadTemplate | None] = LruCache(1024)
         # Set by pgrestd.wsgi: without a Gunicorn master of ours, a worker that
         # started while the database was down loads the cache itself.
         self.retry_catalog: Callable[[], bool] | None = None
@@ -89,6 +91,10 @@ class Api:
             response = self.handle(req)
         except errors.ApiError as exc:
             response = error_response(exc, self.verbose)
+        except Exception:
+            # A bug, not a client or database error: say so in PostgREST's shape and log it.
+            log.exception("internal error on %s %s", req.method, req.relative_uri)
+            response = error_response(errors.ApiError(), self.verbose)
         resp.status = response.status
         for name, value in response.headers.items():
             if not value.isascii():
@@ -129,27 +135,63 @@ class Api:
         raise errors.UnsupportedMethod(request.method)
 
     def _prepare_read(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
-        cfg = self.config
-        params = parse_query(request.query_string)
-        prefs = self._preferences(request)
-        plan = plan_read(request, params, prefs, catalog, max_rows=cfg.db_max_rows,
-                         aggregates_enabled=cfg.db_aggregates_enabled, plan_enabled=cfg.db_plan_enabled)
-        prefs.validate()
-        sql, sql_params = read_statement(plan)
-        tx = self._tx(request, auth, sql, sql_params, read_only=True)
-        if plan.count in (Count.PLANNED, Count.ESTIMATED):
-            explain_sql, explain_params = count_explain_statement(plan)
-            tx = replace(tx, explain_sql=explain_sql, explain_params=explain_params)
-        location = "/" + request.target.name + ("?" + params.canonical if params.canonical else "")
-        profile = request.schema if len(cfg.db_schemas) > 1 else None
-        applied = prefs.applied_for("read")
+        shape = query_shape(request.query_string)
+        h = request.headers
+        key = (request.method, request.schema, request.target.name,
+               shape.key if shape is not None else request.query_string,
+               h.get("accept"), h.get("range"), h.get("prefer"), id(catalog))
+        template = self._read_cache.get_or_build(key, lambda: self._read_template(request, catalog, shape))
+        if template is None or shape is None:
+            # Not cacheable by shape (or no values to swap): plan with the real values.
+            template = self._read_template(request, catalog, None)
+            assert template is not None
+            main_params, explain_params, location = template.params, template.explain_params, template.location
+        else:
+            main_params = template.fill(template.params, template.slots, shape)
+            explain_params = template.fill(template.explain_params, template.explain_slots, shape)
+            location = template.location
+            for slot, raw in enumerate(shape.raw_values):
+                location = location.replace(sentinel(slot), encode_canonical_value(raw))
+        tx = self._tx(request, auth, template.sql, main_params, read_only=True)
+        if template.explain_sql is not None:
+            tx = replace(tx, explain_sql=template.explain_sql, explain_params=explain_params)
+        plan = template.plan
 
         def render(outcome: Outcome | None) -> Response:
             assert outcome is not None
-            return read_response(plan, outcome, location=location, profile=profile,
-                                 preference_applied=applied, verbose=self.verbose)
+            return read_response(plan, outcome, location=location, profile=template.profile,
+                                 preference_applied=template.applied, verbose=self.verbose)
 
         return Action(tx, render)
+
+    def _read_template(self, request: ApiRequest, catalog: Catalog, shape: QueryShape | None) -> ReadTemplate | None:
+        """Parse and plan a read; with a shape, plan its sentinel form and map the slots."""
+        cfg = self.config
+        if shape is not None:
+            request = replace(request, query_string=shape.key)
+        try:
+            params = parse_query(request.query_string)
+            prefs = self._preferences(request)
+            plan = plan_read(request, params, prefs, catalog, max_rows=cfg.db_max_rows,
+                             aggregates_enabled=cfg.db_aggregates_enabled, plan_enabled=cfg.db_plan_enabled)
+            prefs.validate()
+        except errors.ApiError:
+            if shape is not None:
+                return None  # the real values decide the error
+            raise
+        sql, sql_params = read_statement(plan)
+        explain_sql, explain_params = None, ()
+        if plan.count in (Count.PLANNED, Count.ESTIMATED):
+            explain_sql, explain_params = count_explain_statement(plan)
+        template = ReadTemplate(
+            plan=plan, sql=sql, params=sql_params, explain_sql=explain_sql, explain_params=explain_params,
+            location="/" + request.target.name + ("?" + params.canonical if params.canonical else ""),
+            profile=request.schema if len(cfg.db_schemas) > 1 else None,
+            applied=prefs.applied_for("read"),
+        )
+        if shape is not None:
+            template = template.with_slots(len(shape.values))
+        return template
 
     def _preferences(self, request: ApiRequest) -> Preferences:
         header = request.headers.get("prefer")

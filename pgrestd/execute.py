@@ -174,6 +174,10 @@ def sqlstate_status(code: str, message: str, authenticated: bool = False) -> int
 
 def map_database_error(exc: psycopg.Error, authenticated: bool = False) -> errors.ApiError:
     code = exc.sqlstate
+    if code is None and isinstance(exc, psycopg.DataError):
+        # Raised by psycopg before sending, e.g. a NUL in a text value; the
+        # server would have refused it with 22021 (PostgREST passes it on).
+        return errors.DatabaseError("22021", 400, str(exc))
     if code is None:
         # No SQLSTATE: the connection broke or could not be made.
         log.warning("database connection error: %s", exc)

@@ -23,6 +23,11 @@ __all__ = ["Response", "read_response", "error_response", "JSON_TYPE", "total_fo
 
 JSON_TYPE = "application/json; charset=utf-8"
 
+# Content-Location echoes the query string; beyond this length it is left out
+# rather than sent as a header line most HTTP clients refuse (64 KiB in
+# Python's http.client, 8 KiB in many proxies).
+_MAX_LOCATION = 8192
+
 
 @dataclass(slots=True)
 class Response:
@@ -57,8 +62,9 @@ def read_response(plan: ReadPlan, outcome: Outcome, *, location: str, profile: s
     media = plan.media
     if media.kind == mt.MediaKind.OBJECT and outcome.page_total != 1:
         raise SingularityError(outcome.page_total)
-    headers = {"Content-Range": content_range, "Content-Location": location,
-               "Content-Type": media.content_type_header}
+    headers = {"Content-Range": content_range, "Content-Type": media.content_type_header}
+    if len(location) <= _MAX_LOCATION:
+        headers["Content-Location"] = location
     if profile is not None:
         headers["Content-Profile"] = profile
     if preference_applied:

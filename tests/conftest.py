@@ -33,3 +33,20 @@ def demo_server(cluster, demo_settings, tmp_path_factory):
     server = Server(dict(demo_settings), tmp_path_factory.mktemp("server")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def query_server(cluster, tmp_path_factory):
+    """pgrestd over tests/fixtures/query.sql, with two exposed schemas."""
+    cluster.create_database("query", ROOT / "tests" / "fixtures" / "query.sql")
+    settings = {
+        "db-uri": cluster.uri("q_auth", "query", "q_auth"),
+        "db-schemas": "api,other",
+        "db-anon-role": "q_anon",
+        "db-extra-search-path": "public,extensions",
+        "server-workers": 2,
+        "log-level": "info",
+    }
+    server = Server(settings, tmp_path_factory.mktemp("query-server")).start()
+    yield server
+    server.stop()

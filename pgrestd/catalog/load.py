@@ -29,6 +29,8 @@ _QUERIES = {
     for name in _QUERY_NAMES
 }
 
+_SETTINGS = "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
+
 Rows = Mapping[str, Iterable[Mapping[str, Any]]]
 
 
@@ -53,7 +55,10 @@ def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...], *,
     with conn.transaction(), conn.pipeline():
         # An empty search_path makes every type name outside pg_catalog come
         # out schema-qualified (PostgREST's querySchemaCache does the same).
-        conn.execute("SET LOCAL search_path TO ''", prepare=False)
+        # JIT stays off: catalog statistics lag behind a freshly migrated
+        # schema, the estimates cross jit_above_cost, and compiling then
+        # takes seconds for queries that run in milliseconds.
+        conn.execute(_SETTINGS, prepare=False)
         cursors = {}
         for name in _QUERY_NAMES:
             cur = conn.cursor(row_factory=dict_row)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = [
     "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
@@ -115,6 +115,8 @@ class Relationship:
     is_parent: bool = False
     junction: Junction | None = None
     function: QualifiedName | None = None
+    # Embeds an object rather than an array (PostgREST's relIsToOne): M2O,
+    # O2O, and computed relationships returning one row.
     to_one: bool = False
 
     @property

@@ -90,6 +90,7 @@ def _from_foreign_key(fk: ForeignKey) -> Relationship:
         constraint=fk.name,
         columns=tuple(zip(fk.columns, fk.foreign_columns)),
         is_self=fk.table == fk.foreign_table,
+        to_one=True,
     )
 
 
@@ -115,32 +116,33 @@ def _through_views(rels: Sequence[Relationship], deps: Sequence[KeyDependency]) 
     for rel in rels:
         if rel.cardinality not in (Cardinality.M2O, Cardinality.O2O) or rel.is_parent:
             continue
-        cons = rel.constraint
-        assert cons is not None
-        referencing = by_key.get((rel.table, cons, "f"), ())
-        referenced = by_key.get((rel.foreign_table, cons, "f_ref"), ())
-
-        def make(table: QualifiedName, foreign: QualifiedName, cols: ColumnPairs,
-                 table_is_view: bool, foreign_is_view: bool, is_self: bool = False) -> Relationship:
-            return Relationship(table=table, foreign_table=foreign, cardinality=rel.cardinality,
-                                constraint=cons, columns=cols, is_self=is_self,
-                                table_is_view=table_is_view, foreign_table_is_view=foreign_is_view)
-
+        assert rel.constraint is not None
+        referencing = by_key.get((rel.table, rel.constraint, "f"), [])
+        referenced = by_key.get((rel.foreign_table, rel.constraint, "f_ref"), [])
         for dep in referencing:
             for view_cols in _expand(dep.columns):
                 cols = tuple((v, f) for v, (_, f) in zip(view_cols, rel.columns))
-                out.append(make(dep.view, rel.foreign_table, cols, True, False))
+                out.append(_variant(rel, dep.view, rel.foreign_table, cols, True, False))
         for dep in referenced:
             for view_cols in _expand(dep.columns):
                 cols = tuple((t, v) for (t, _), v in zip(rel.columns, view_cols))
-                out.append(make(rel.table, dep.view, cols, False, True))
+                out.append(_variant(rel, rel.table, dep.view, cols, False, True))
         for dep1 in referencing:
             for cols1 in _expand(dep1.columns):
                 for dep2 in referenced:
                     for cols2 in _expand(dep2.columns):
-                        out.append(make(dep1.view, dep2.view, tuple(zip(cols1, cols2)), True, True,
-                                        is_self=dep1.view == dep2.view))
+                        out.append(_variant(rel, dep1.view, dep2.view, tuple(zip(cols1, cols2)), True, True,
+                                            is_self=dep1.view == dep2.view))
     return out
+
+
+def _variant(rel: Relationship, table: QualifiedName, foreign: QualifiedName, cols: ColumnPairs,
+             table_is_view: bool, foreign_is_view: bool, is_self: bool = False) -> Relationship:
+    # The same key and cardinality between other ends; PostgREST marks a
+    # view-to-table pair as not self-referencing even over one table.
+    return Relationship(table=table, foreign_table=foreign, cardinality=rel.cardinality,
+                        constraint=rel.constraint, columns=cols, is_self=is_self,
+                        table_is_view=table_is_view, foreign_table_is_view=foreign_is_view, to_one=True)
 
 
 def _many_to_many(rels: Sequence[Relationship], tables: Mapping[QualifiedName, Table]) -> list[Relationship]:
@@ -210,6 +212,7 @@ def _inverses(rels: Sequence[Relationship]) -> list[Relationship]:
             table_is_view=rel.foreign_table_is_view,
             foreign_table_is_view=rel.table_is_view,
             is_parent=is_parent,
+            to_one=card is Cardinality.O2O,
         ))
     return out
 

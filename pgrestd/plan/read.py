@@ -9,7 +9,7 @@ header, limit/offset and ``db-max-rows``.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..catalog import Catalog, Column, Table
 from ..errors import AggregatesNotAllowed, NotImplementedFeature, TableNotFound
@@ -28,7 +28,7 @@ from ..request.model import (
 from ..request.preferences import Count, Preferences
 from ..request.ranges import RowRange, effective_range, parse_range_header
 
-__all__ = ["ReadNode", "ReadPlan", "plan_read", "find_relation", "READ_MEDIA"]
+__all__ = ["ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "find_relation", "READ_MEDIA"]
 
 # What a table or view read can produce (PostgREST's built-in handlers).
 READ_MEDIA = (mt.JSON, mt.CSV, mt.GEOJSON)
@@ -53,6 +53,50 @@ class ReadPlan:
     range: RowRange
     max_rows: int | None
     head: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReadTemplate:
+    """A planned read and its statement; with slots, a template for every request of its shape.
+
+    ``slots`` maps bind-parameter positions to the request's filter values
+    (see :mod:`.cache`); a template whose sentinels could not all be found
+    has no slots and is used for exactly the request it was built from.
+    """
+
+    plan: ReadPlan
+    sql: str
+    params: tuple[object, ...]
+    explain_sql: str | None
+    explain_params: tuple[object, ...]
+    location: str
+    profile: str | None
+    applied: str | None
+    slots: tuple[tuple[int, int], ...] = ()
+    explain_slots: tuple[tuple[int, int], ...] = ()
+
+    def with_slots(self, count: int) -> ReadTemplate | None:
+        """Find each sentinel among the parameters; None when one is missing."""
+        from .cache import sentinel
+
+        marks = {sentinel(i): i for i in range(count)}
+        slots = tuple((pos, marks[p]) for pos, p in enumerate(self.params) if p in marks)
+        explain = tuple((pos, marks[p]) for pos, p in enumerate(self.explain_params) if p in marks)
+        if {slot for _, slot in slots} != set(range(count)):
+            return None
+        return replace(self, slots=slots, explain_slots=explain)
+
+    @staticmethod
+    def fill(params: tuple[object, ...], slots: tuple[tuple[int, int], ...], shape: object) -> tuple[object, ...]:
+        if not slots:
+            return params
+        out = list(params)
+        values = shape.values  # type: ignore[attr-defined]
+        like = shape.like  # type: ignore[attr-defined]
+        for pos, slot in slots:
+            value = values[slot]
+            out[pos] = value.replace("*", "%") if like[slot] else value
+        return tuple(out)
 
 
 def find_relation(catalog: Catalog, schema: str, name: str) -> Table:

@@ -671,7 +671,9 @@ def _fast_columns(s: str) -> list[str]:
 # ==============================================================================
 #
 # A parser is ``p(s, i, depth) -> (consumed, ok, value, next_i, error)``; an
-# error is ``(position, messages)`` and a message ``(kind, text)``.  The
+# error is ``(position, messages)`` and a message ``(kind, text)``.  The text of
+# an "unexpected" message is the raw character ("" at the end of input), shown
+# Haskell-style only when an error is reported.  The
 # combinators follow parsec-3.1's Text.Parsec.Prim and Combinator: an
 # alternative runs only when the previous one failed without consuming, `try`
 # turns a consumed failure into an empty one, and errors at the same position
@@ -749,7 +751,7 @@ def _satisfy(predicate: Callable[[str], bool]) -> _Parser:
             c = s[i]
             if predicate(c):
                 return True, True, c, i + 1, (i + 1, ())
-            return False, False, None, i, (i, ((_SYS_UNEXPECT, _show_string(c)),))
+            return False, False, None, i, (i, ((_SYS_UNEXPECT, c),))
         return False, False, None, i, (i, ((_SYS_UNEXPECT, ""),))
 
     return parse
@@ -789,7 +791,7 @@ def _string(token: str) -> _Parser:
         n = len(s)
         for k, want in enumerate(token):
             if i + k >= n or s[i + k] != want:
-                got = "" if i + k >= n else _show_string(s[i + k])
+                got = "" if i + k >= n else s[i + k]
                 return k > 0, False, None, i, (i, (expected, (_SYS_UNEXPECT, got)))
         raise AssertionError("unreachable")
 
@@ -919,7 +921,7 @@ def _not_followed_by(p: _Parser) -> _Parser:
     def parse(s: str, i: int, d: int) -> _Reply:
         c, ok, v, j, e = p(s, i, d)
         if ok:
-            error = (j, ((_UNEXPECT, _show_char(v)),))
+            error = (j, ((_UNEXPECT, v),))
             return False, False, None, i, (_merge(e, error) if e[1] else error)
         return False, True, None, i, _merge(e, (i, ()))
 
@@ -929,7 +931,7 @@ def _not_followed_by(p: _Parser) -> _Parser:
 def _eof(s: str, i: int, d: int) -> _Reply:
     # notFollowedBy anyToken <?> "end of input"; anyToken does not move the position
     if i < len(s):
-        return False, False, None, i, (i, ((_EXPECT, "end of input"), (_UNEXPECT, _show_char(s[i]))))
+        return False, False, None, i, (i, ((_EXPECT, "end of input"), (_UNEXPECT, s[i])))
     return False, True, None, i, (i, ((_EXPECT, "end of input"), (_SYS_UNEXPECT, "")))
 
 
@@ -957,6 +959,19 @@ def _nested(p: _Parser) -> _Parser:
         if d >= MAX_DEPTH:
             raise _TooDeep(i)
         return p(s, i, d + 1)
+
+    return parse
+
+
+def _memo(p: _Parser) -> _Parser:
+    """Packrat memo for a rule without nesting: the select grammar retries names at the same spot."""
+
+    @lru_cache(maxsize=1024)
+    def at(s: str, i: int) -> _Reply:
+        return p(s, i, 0)
+
+    def parse(s: str, i: int, d: int) -> _Reply:
+        return at(s, i)
 
     return parse
 
@@ -999,7 +1014,7 @@ _r_quoted = _seq(
     _char('"'),
     f=lambda _, cs, __: "".join(cs),
 )
-_r_field_name = _label(_alt(_r_quoted, _sep_by_dash(_r_identifier)), "field name (* or [a..z0..9_$])")
+_r_field_name = _memo(_label(_alt(_r_quoted, _sep_by_dash(_r_identifier)), "field name (* or [a..z0..9_$])"))
 _r_json_key_identifier = _map(_many1(_none_of("(-:.,>)")), lambda cs: "".join(cs).strip(_HS_SPACE))
 _r_json_key_name = _label(
     _alt(_r_quoted, _sep_by_dash(_r_json_key_identifier)), "any non reserved character different from: .,>()"
@@ -1019,10 +1034,10 @@ _r_json_arrow = _alt(
     _const(_try(_string("->>")), JsonArrow.DOUBLE_ARROW), _const(_try(_string("->")), JsonArrow.ARROW)
 )
 _r_json_path = _map(_many(_seq(_r_json_arrow, _r_json_operand, f=JsonOperation)), tuple)
-_r_field = _lexeme(_seq(_r_field_name, _option((), _r_json_path), f=Field))
+_r_field = _memo(_lexeme(_seq(_r_field_name, _option((), _r_json_path), f=Field)))
 
 # select
-_r_alias = _optional(_try(_seq(_r_field_name, _char(":"), _not_followed_by(_char(":")), f=_first)))
+_r_alias = _memo(_optional(_try(_seq(_r_field_name, _char(":"), _not_followed_by(_char(":")), f=_first))))
 _r_embed_param = _seq(
     _char("!"),
     _alt(
@@ -1242,10 +1257,12 @@ def _show_messages(messages: tuple[tuple[int, str], ...]) -> str:
     for kind, text in ordered:
         by_kind[kind].append(text)
     sys_unexpect, unexpect, expect, other = by_kind
+    # SysUnExpect comes from satisfy/tokens (`show [c]`), UnExpect from notFollowedBy (`show c`)
+    unexpect = [_show_char(c) if c else "" for c in unexpect]
     if unexpect or not sys_unexpect:
         shown_sys = ""
     else:
-        shown_sys = "unexpected " + (sys_unexpect[0] or "end of input")
+        shown_sys = "unexpected " + (_show_string(sys_unexpect[0]) if sys_unexpect[0] else "end of input")
 
     def many(prefix: str, texts: list[str]) -> str:
         texts = _nub(texts)

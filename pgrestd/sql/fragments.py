@@ -15,11 +15,10 @@ def quote_ident(name: str) -> str:
     """A double-quoted identifier, as libpq's PQescapeIdentifier makes it.
 
     For text that is not a psycopg query with parameters: a ``search_path``
-    value, or a statement run without parameters.
+    value, or a statement run without parameters.  NUL characters cannot be
+    part of an identifier and are dropped, as PostgREST's escapeIdent does.
     """
-    if "\x00" in name:
-        raise ValueError("identifier contains NUL")
-    return '"' + name.replace('"', '""') + '"'
+    return '"' + name.replace("\x00", "").replace('"', '""') + '"'
 
 
 @lru_cache(maxsize=4096)

@@ -79,15 +79,26 @@ columns AS (
     'enum', CASE WHEN bt.typtype = 'e' THEN (
       SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder)
       FROM pg_catalog.pg_enum e WHERE e.enumtypid = bt.oid) END,
-    'max_length', information_schema._pg_char_max_length(
-                    information_schema._pg_truetypid(a.*, t.*),
-                    information_schema._pg_truetypmod(a.*, t.*)),
+    -- information_schema's character_maximum_length (what PostgREST reads),
+    -- spelled out: the helper functions take whole rows and cost more than
+    -- the rest of the column together.
+    'max_length', CASE
+      WHEN tm.typid IN ('pg_catalog.bpchar'::regtype, 'pg_catalog.varchar'::regtype) AND tm.typmod <> -1
+        THEN tm.typmod - 4
+      WHEN tm.typid IN ('pg_catalog.bit'::regtype, 'pg_catalog.varbit'::regtype) AND tm.typmod <> -1
+        THEN tm.typmod
+    END,
     'generated', a.attgenerated = 's',
     'identity', nullif(a.attidentity, '')
   ) ORDER BY a.attnum) AS cols
   FROM rels c
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  -- the column's type and modifier, a domain's taken from the domain
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END AS typid,
+           CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod
+  ) tm
   LEFT JOIN domain_base db ON db.oid = t.oid
   JOIN pg_catalog.pg_type bt ON bt.oid = coalesce(db.base, t.oid)
   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
