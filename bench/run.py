@@ -85,7 +85,7 @@ def capture_statements(config_path: Path, out: Path) -> dict[str, dict]:
     from pgrestd.state import STATE
 
     config = load_config(str(config_path), {})
-    catalog = load_catalog(config.db_uri, config.db_schemas)
+    catalog = load_catalog(config.db_uri, config.db_schemas, extra_search_path=config.db_extra_search_path)
     api = Api(config, STATE)
     statements = {}
     for w in WORKLOADS:

@@ -173,7 +173,8 @@ class Api:
             params = parse_query(request.query_string)
             prefs = self._preferences(request)
             plan = plan_read(request, params, prefs, catalog, max_rows=cfg.db_max_rows,
-                             aggregates_enabled=cfg.db_aggregates_enabled, plan_enabled=cfg.db_plan_enabled)
+                             aggregates_enabled=cfg.db_aggregates_enabled, plan_enabled=cfg.db_plan_enabled,
+                             legacy_target_names=cfg.url_use_legacy_target_names)
             prefs.validate()
         except errors.ApiError:
             if shape is not None:

@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> None:
         from .catalog import dump_catalog, load_catalog
 
         try:
-            catalog = load_catalog(config.db_uri, config.db_schemas)
+            catalog = load_catalog(config.db_uri, config.db_schemas,
+                                   extra_search_path=config.db_extra_search_path)
         except Exception as exc:
             print(f"pgrestd: cannot load the schema cache: {' '.join(str(exc).split())}", file=sys.stderr)
             sys.exit(1)

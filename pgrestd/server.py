@@ -40,7 +40,8 @@ def bind_addresses(config: Config) -> list[str]:
 def load_snapshot(config: Config) -> bool:
     """Load the catalog into the process state; on failure keep the old one and say why."""
     try:
-        catalog, seconds = timed_load(config.db_uri, config.db_schemas)
+        catalog, seconds = timed_load(config.db_uri, config.db_schemas,
+                                      extra_search_path=config.db_extra_search_path)
     except Exception as exc:  # any failure keeps the previous snapshot serving
         STATE.catalog_error = " ".join(str(exc).split())
         if STATE.catalog is None:

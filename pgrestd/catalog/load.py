@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -79,12 +80,7 @@ def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
     key_deps = [_key_dependency(r) for r in rows.get("view_key_dependencies", ())]
     tables = {(r["schema"], r["name"]): _table(r) for r in rows["tables"]}
     for view, pk in view_primary_keys(tables, key_deps).items():
-        t = tables[view]
-        tables[view] = Table(
-            schema=t.schema, name=t.name, kind=t.kind, description=t.description, columns=t.columns,
-            primary_key=pk, insertable=t.insertable, updatable=t.updatable, deletable=t.deletable,
-            column_index=t.column_index, unique_keys=t.unique_keys,
-        )
+        tables[view] = dataclasses.replace(tables[view], primary_key=pk)
 
     all_keys = [_foreign_key(r) for r in rows["foreign_keys"]]
     exposed = frozenset(schemas)

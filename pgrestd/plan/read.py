@@ -12,21 +12,36 @@ import difflib
 from dataclasses import dataclass, replace
 
 from ..catalog import Catalog, Column, Table
-from ..errors import AggregatesNotAllowed, NotImplementedFeature, TableNotFound
+from ..catalog.model import Cardinality, QualifiedName, Relationship
+from ..errors import (
+    AggregatesNotAllowed,
+    AmbiguousRelBetween,
+    NoRelBetween,
+    NotEmbedded,
+    NotImplementedFeature,
+    RelatedOrderNotToOne,
+    TableNotFound,
+)
 from ..request import media as mt
 from ..request.api import ApiRequest
 from ..request.model import (
+    EmbedPath,
     Field,
-    Filter,
+    Is,
+    IsValue,
+    JoinType,
     JsonKey,
     LogicNode,
+    LogicTree,
     OrderTerm,
     QueryParams,
     SelectEmbed,
     SelectField,
+    SelectItem,
 )
 from ..request.preferences import Count, Preferences
-from ..request.ranges import RowRange, effective_range, parse_range_header
+from ..request.ranges import ALL, RowRange, apply_max_rows, effective_range, parse_range_header
+from ..sql.fragments import ident, qualified
 
 __all__ = ["ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "find_relation", "READ_MEDIA"]
 
@@ -35,14 +50,64 @@ READ_MEDIA = (mt.JSON, mt.CSV, mt.GEOJSON)
 
 
 @dataclass(frozen=True, slots=True)
+class JoinCondition:
+    """``left.left_column = right.right_column``; each side a rendered relation reference."""
+
+    left: str
+    left_column: str
+    right: str
+    right_column: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReadNode:
-    """One relation of the read tree: what to select, filter, order and page."""
+    """One relation of the read tree (PostgREST's ReadPlan): what to select, filter, order, page.
+
+    The root has no relationship.  An embedded node knows the relationship
+    to its parent, the alias its rows are aggregated under (``agg_alias``),
+    how it joins (``join_type``), whether it is spread into its parent, and
+    the join conditions that correlate it with the parent's row.
+    """
 
     table: Table
     select: tuple[SelectField, ...]
     where: tuple[LogicNode, ...]
     order: tuple[OrderTerm, ...]
     range: RowRange
+    children: tuple[ReadNode, ...] = ()
+    name: str = ""  # the relation name as written in select=
+    alias: str | None = None  # the user's alias for the embed
+    from_alias: str | None = None  # the SQL alias of this node's FROM item
+    agg_alias: str = ""
+    rel: Relationship | None = None
+    join_type: JoinType | None = None
+    spread: bool = False
+    join: tuple[JoinCondition, ...] = ()
+    junction: QualifiedName | None = None
+    function_from: str | None = None  # computed relationships: the FROM call
+    depth: int = 0
+    # Embed names used in null filters (``projects=not.is.null``) -> their agg alias.
+    null_embeds: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ref(self) -> str:
+        """How this node's columns are qualified in SQL."""
+        if self.from_alias is not None:
+            return ident(self.from_alias)
+        return qualified(self.table.schema, self.table.name)
+
+    @property
+    def output_name(self) -> str:
+        return self.alias or self.name
+
+    @property
+    def to_one(self) -> bool:
+        return self.rel is not None and self.rel.to_one
+
+    @property
+    def is_empty_embed(self) -> bool:
+        """``projects()``: joined for filtering, not shown (PostgREST's rsEmptyEmbed)."""
+        return not self.select and all(c.is_empty_embed for c in self.children)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +201,7 @@ def plan_read(
     max_rows: int | None,
     aggregates_enabled: bool,
     plan_enabled: bool,
+    legacy_target_names: bool = True,
 ) -> ReadPlan:
     table = find_relation(catalog, request.schema, request.target.name)
     media = mt.negotiate(mt.parse_accept(request.headers.get("accept")), READ_MEDIA,
@@ -150,30 +216,264 @@ def plan_read(
         max_rows,
         method=request.method,
     )
-    select: list[SelectField] = []
-    for item in params.select:
-        if isinstance(item, SelectEmbed):
-            raise NotImplementedFeature(details="resource embedding")
-        if item.aggregate is not None and not aggregates_enabled:
-            raise AggregatesNotAllowed()
-        select.append(item)
-    where: tuple[LogicNode, ...] = tuple(params.filters_at(())) + params.logic_at(())
-    _check_embed_targets(params)
-    root = ReadNode(table, tuple(select), where, params.order_at(()), top)
+    builder = _TreeBuilder(catalog, request.schema, params, max_rows, aggregates_enabled, legacy_target_names)
+    root = builder.build(table, params.select, top)
     return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD")
 
 
-def _check_embed_targets(params: QueryParams) -> None:
-    """Filters, orders and limits on an embed path need that embed in ``select``."""
-    from ..errors import NotEmbedded
+class _TreeBuilder:
+    """Builds the ReadNode tree: PostgREST's readPlan stages in one recursive pass."""
 
-    paths = {path for path, _ in params.filters_not_root}
-    paths |= {path for path, _ in params.logic if path}
-    paths |= {path for path, _ in params.order if path}
-    paths |= {path for path, _ in params.ranges if path}
-    for path in sorted(paths):
-        raise NotEmbedded(".".join(path))
+    def __init__(self, catalog: Catalog, schema: str, params: QueryParams, max_rows: int | None,
+                 aggregates_enabled: bool, legacy_target_names: bool) -> None:
+        self.catalog = catalog
+        self.schema = schema
+        self.params = params
+        self.max_rows = max_rows
+        self.aggregates_enabled = aggregates_enabled
+        self.legacy = legacy_target_names
+
+    def build(self, table: Table, items: tuple[SelectItem, ...], top: RowRange) -> ReadNode:
+        root = self._node(table, items, path=(), depth=0, parent=None, embed=None, top=top)
+        self._check_unused_paths(root)
+        return root
+
+    # -- one node --------------------------------------------------------------
+
+    def _names(self, embed: SelectEmbed) -> frozenset[str]:
+        """What a filter path may call an embed: its alias, or with legacy target names also its name."""
+        if embed.alias is None:
+            return frozenset((embed.name,))
+        return frozenset((embed.alias, embed.name)) if self.legacy else frozenset((embed.alias,))
+
+    def _node(self, table: Table, items: tuple[SelectItem, ...], *, path: tuple[frozenset[str], ...], depth: int,
+              parent: ReadNode | None, embed: SelectEmbed | None, top: RowRange | None = None,
+              rel: Relationship | None = None) -> ReadNode:
+        fields: list[SelectField] = []
+        embeds: list[SelectEmbed] = []
+        for item in items:
+            if isinstance(item, SelectEmbed):
+                embeds.append(item)
+            else:
+                if item.aggregate is not None and not self.aggregates_enabled:
+                    raise AggregatesNotAllowed()
+                fields.append(item)
+        node = ReadNode(table=table, select=tuple(fields), where=(), order=(), range=ALL, depth=depth)
+        if embed is not None and parent is not None and rel is not None:
+            node = self._attach(node, parent, embed, rel)
+        children = []
+        for child_embed in embeds:
+            child_rel = self._find_rel(node, child_embed)
+            target = self._target_table(child_rel)
+            child_path = path + (self._names(child_embed),)
+            children.append(self._node(target, child_embed.children, path=child_path, depth=depth + 1,
+                                       parent=node, embed=child_embed, rel=child_rel))
+        node = replace(node, children=tuple(children))
+        return self._add_query_parts(node, path, top)
+
+    def _attach(self, node: ReadNode, parent: ReadNode, embed: SelectEmbed, rel: Relationship) -> ReadNode:
+        """addRels: aliases and join conditions of an embedded node."""
+        depth = node.depth
+        agg_alias = f"{rel.table[1]}_{embed.alias or embed.name}_{depth}"
+        common = dict(name=embed.name, alias=embed.alias, rel=rel, agg_alias=agg_alias,
+                      join_type=embed.join_type, spread=embed.spread)
+        parent_ref = parent.ref
+        if rel.is_computed:
+            fn = rel.function
+            assert fn is not None
+            from_alias = f"{rel.foreign_table[1]}_{depth}"
+            call = (f"{qualified(*fn)}({parent_ref if parent.from_alias else ident(parent.table.name)}"
+                    f"::{qualified(*rel.table)})")
+            return replace(node, from_alias=from_alias, function_from=call, **common)
+        if rel.cardinality == Cardinality.M2M:
+            j = rel.junction
+            assert j is not None
+            jref = qualified(*j.table)
+            tref = qualified(*rel.foreign_table)
+            conds = [JoinCondition(jref, jcol, tref, tcol) for tcol, jcol in j.target_columns]
+            conds += [JoinCondition(jref, jcol, parent_ref, pcol) for pcol, jcol in j.source_columns]
+            return replace(node, join=tuple(conds), junction=j.table, **common)
+        from_alias = f"{rel.foreign_table[1]}_{depth}"
+        conds = tuple(JoinCondition(ident(from_alias), fcol, parent_ref, col) for col, fcol in rel.columns)
+        return replace(node, from_alias=from_alias, join=conds, **common)
+
+    def _target_table(self, rel: Relationship) -> Table:
+        table = self.catalog.table(*rel.foreign_table)
+        if table is None:  # pragma: no cover - the catalog only relates known relations
+            raise TableNotFound(rel.foreign_table[0], rel.foreign_table[1])
+        return table
+
+    # -- filters, order, ranges of a node -------------------------------------
+
+    def _add_query_parts(self, node: ReadNode, path: tuple[frozenset[str], ...], top: RowRange | None) -> ReadNode:
+        params = self.params
+        where: list[LogicNode] = []
+        for flt in (params.filters_root if not path else ()):
+            where.append(flt)
+        if path:
+            for at, flt in params.filters_not_root:
+                if self._path_matches(at, path):
+                    where.append(flt)
+        for at, tree in params.logic:
+            if self._path_matches(at, path):
+                where.append(tree)
+        where = [self._null_embed(node, w) for w in where]
+        order: tuple[OrderTerm, ...] = ()
+        for at, terms in params.order:
+            if self._path_matches(at, path):
+                order = tuple(self._related_order(node, t) for t in terms)
+                break
+        if top is not None:
+            rng = top
+        else:
+            rng = ALL
+            for at, lo in params.ranges:
+                if self._path_matches(at, path):
+                    rng = effective_range(ALL, lo.limit, lo.offset, None)
+                    break
+            rng = apply_max_rows(rng, self.max_rows)
+        return replace(node, where=tuple(where), order=order, range=rng)
+
+    @staticmethod
+    def _path_matches(at: EmbedPath, path: tuple[frozenset[str], ...]) -> bool:
+        return len(at) == len(path) and all(name in names for name, names in zip(at, path))
+
+    def _null_embed(self, node: ReadNode, tree: LogicNode) -> LogicNode:
+        """``projects=not.is.null`` on an embed filters on the embed itself (addNullEmbedFilters)."""
+        if isinstance(tree, LogicTree):
+            return replace(tree, children=tuple(self._null_embed(node, c) for c in tree.children))
+        if tree.field.json_path or not isinstance(tree.operation, Is) or tree.operation.value != IsValue.NULL:
+            return tree
+        for child in node.children:
+            if child.output_name == tree.field.name:
+                return NullEmbedFilter(child.agg_alias, tree.negated)
+        return tree
+
+    def _related_order(self, node: ReadNode, term: OrderTerm) -> OrderTerm:
+        if term.relation is None:
+            return term
+        for child in node.children:
+            if child.output_name == term.relation:
+                if not child.to_one:
+                    raise RelatedOrderNotToOne(node.table.name, child.output_name)
+                return replace(term, relation=child.agg_alias)
+        raise NotEmbedded(term.relation)
+
+    def _check_unused_paths(self, root: ReadNode) -> None:
+        """Filters, orders and limits on an embed path need that embed in ``select``."""
+        params = self.params
+        paths = [at for at, _ in params.filters_not_root] + [at for at, _ in params.logic]
+        paths += [at for at, _ in params.order] + [at for at, _ in params.ranges]
+        for at in paths:
+            node = root
+            for name in at:
+                match = [c for c in node.children if name == c.output_name
+                         or (self.legacy and name == c.name)]
+                if not match:
+                    raise NotEmbedded(name)
+                node = match[0]
+
+    # -- relationships ---------------------------------------------------------
+
+    def _find_rel(self, parent: ReadNode, embed: SelectEmbed) -> Relationship:
+        """PostgREST's findRel: one relationship or PGRST200/PGRST201."""
+        origin = parent.table.name
+        target, hint = embed.name, embed.hint
+        candidates = self.catalog.relationships(parent.table.schema, origin, self.schema)
+        found = [r for r in candidates if _matches(r, target, hint)]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise no_relationship_error(self.catalog, self.schema, origin, target, hint)
+        raise ambiguous_relationship_error(origin, target, found)
 
 
-def filter_column(table: Table, flt: Filter) -> Column | None:
-    return table.column_index.get(flt.field.name)
+@dataclass(frozen=True, slots=True)
+class NullEmbedFilter:
+    """``embed=is.null`` / ``embed=not.is.null`` on an embedded resource."""
+
+    agg_alias: str
+    negated: bool
+
+
+def _matches(rel: Relationship, target: str, hint: str | None) -> bool:
+    if rel.is_computed:
+        return rel.function is not None and target == rel.function[1]
+    card = rel.cardinality
+    simple = card in (Cardinality.O2M, Cardinality.M2O, Cardinality.O2O)
+    single = simple and len(rel.columns) == 1
+
+    def fk_col(h: str) -> bool:
+        return single and rel.columns[0][0] == h
+
+    def fk_ref_col(h: str) -> bool:
+        return single and rel.columns[0][1] == h
+
+    def constraint(h: str) -> bool:
+        return simple and rel.constraint == h
+
+    def junction(h: str) -> bool:
+        return card == Cardinality.M2M and rel.junction is not None and rel.junction.table[1] == h
+
+    foreign = rel.foreign_table[1]
+    if rel.is_self:
+        if hint is None:
+            return (target == foreign and card == Cardinality.O2M) or (fk_col(target) and card == Cardinality.M2O)
+        return target == foreign and card == Cardinality.O2M and fk_ref_col(hint)
+    if hint is None:
+        return (target == foreign
+                or (constraint(target) and not rel.foreign_table_is_view)
+                or (fk_col(target) and not rel.foreign_table_is_view))
+    return target == foreign and (constraint(hint) or fk_col(hint) or fk_ref_col(hint) or junction(hint))
+
+
+def no_relationship_error(catalog: Catalog, schema: str, parent: str, child: str, hint: str | None) -> NoRelBetween:
+    details = (f"Searched for a foreign key relationship between '{parent}' and '{child}"
+               + (f"' using the hint '{hint}" if hint else "")
+               + f"' in the schema '{schema}', but no matches were found.")
+    rels = catalog.relationships(schema, parent, schema)
+    suggestion: str | None = None
+    if rels:
+        names = sorted({r.function[1] if r.function else r.foreign_table[1] for r in rels})
+        close = [n for n in difflib.get_close_matches(child, names, n=1, cutoff=0.33) if n != child]
+        if close and child not in names:
+            suggestion = f"Perhaps you meant '{close[0]}' instead of '{child}'."
+    else:
+        parents = sorted({name for (s, name) in catalog.tables if s == schema
+                          and catalog.relationships(s, name, schema)})
+        close = difflib.get_close_matches(parent, parents, n=1, cutoff=0.33)
+        if close:
+            suggestion = f"Perhaps you meant '{close[0]}' instead of '{parent}'."
+    return NoRelBetween(f"Could not find a relationship between '{parent}' and '{child}' in the schema cache",
+                        details=details, hint=suggestion)
+
+
+def ambiguous_relationship_error(parent: str, child: str, rels: list[Relationship]) -> AmbiguousRelBetween:
+    def cols(names: list[str] | tuple[str, ...]) -> str:
+        return "(" + ", ".join(names) + ")"
+
+    details = []
+    hints = []
+    for r in rels:
+        entry: dict[str, str] = {"embedding": f"{r.table[1]} with {r.foreign_table[1]}"}
+        if r.cardinality == Cardinality.M2M and r.junction is not None:
+            j = r.junction
+            entry["cardinality"] = "many-to-many"
+            entry["relationship"] = (f"{j.table[1]} using {j.constraint1}{cols([c for _, c in j.source_columns])}"
+                                     f" and {j.constraint2}{cols([c for _, c in j.target_columns])}")
+            hints.append(f"'{r.foreign_table[1]}!{j.table[1]}'")
+        elif r.cardinality is not None:
+            entry["cardinality"] = {Cardinality.M2O: "many-to-one", Cardinality.O2M: "one-to-many",
+                                    Cardinality.O2O: "one-to-one"}[r.cardinality]
+            entry["relationship"] = (f"{r.constraint} using {r.table[1]}{cols([a for a, _ in r.columns])}"
+                                     f" and {r.foreign_table[1]}{cols([b for _, b in r.columns])}")
+            hints.append(f"'{r.foreign_table[1]}!{r.constraint}'")
+        details.append(entry)
+    return AmbiguousRelBetween(
+        f"Could not embed because more than one relationship was found for '{parent}' and '{child}'",
+        details=details,
+        hint=f"Try changing '{child}' to one of the following: {', '.join(hints)}. "
+             "Find the desired relationship in the 'details' key.",
+    )
+
+

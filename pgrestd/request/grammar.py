@@ -16,9 +16,10 @@ the same result; ``tests/unit/request/test_grammar_properties.py`` checks that.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from ..errors import QueryParamError
@@ -573,13 +574,13 @@ def _fast_logic(s: str) -> LogicNode:
 def _f_order_modifiers(s: str, i: int, n: int) -> tuple[OrderDirection | None, OrderNulls | None, int]:
     direction: OrderDirection | None = None
     nulls: OrderNulls | None = None
-    for text, value in _DIRECTIONS:
+    for text, direction_value in _DIRECTIONS:
         if s.startswith(text, i):
-            direction, i = value, i + len(text)
+            direction, i = direction_value, i + len(text)
             break
-    for text, value in _NULLS:
+    for text, nulls_value in _NULLS:
         if s.startswith(text, i):
-            nulls, i = value, i + len(text)
+            nulls, i = nulls_value, i + len(text)
             break
     if i == n or s[i] == ",":
         return direction, nulls, i
@@ -686,9 +687,28 @@ _Parser = Callable[[str, int, int], _Reply]
 
 _SYS_UNEXPECT, _UNEXPECT, _EXPECT, _MESSAGE = 0, 1, 2, 3
 
+# Haskell's escapes for the control characters (asciiTab, with \a \b \t \n \v \f \r)
 _ASCII_NAMES = (
-    "NUL SOH STX ETX EOT ENQ ACK a b t n v f r SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
-).split()
+    *("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "a", "b", "t", "n", "v", "f", "r", "SO", "SI"),
+    *(
+        "DLE",
+        "DC1",
+        "DC2",
+        "DC3",
+        "DC4",
+        "NAK",
+        "SYN",
+        "ETB",
+        "CAN",
+        "EM",
+        "SUB",
+        "ESC",
+        "FS",
+        "GS",
+        "RS",
+        "US",
+    ),
+)
 
 
 class _TooDeep(Exception):
@@ -866,7 +886,7 @@ def _try(p: _Parser) -> _Parser:
 
 def _many(p: _Parser) -> _Parser:
     def parse(s: str, i: int, d: int) -> _Reply:
-        values = []
+        values: list[Any] = []
         j = i
         while True:
             c, ok, v, j2, e = p(s, j, d)
@@ -908,7 +928,7 @@ def _between(open_: _Parser, close: _Parser, p: _Parser) -> _Parser:
 
 def _look_ahead(p: _Parser) -> _Parser:
     def parse(s: str, i: int, d: int) -> _Reply:
-        c, ok, v, j, e = p(s, i, d)
+        c, ok, v, _, e = p(s, i, d)
         if ok:
             return False, True, v, i, (i, ())
         return c, False, None, i, e
@@ -919,7 +939,7 @@ def _look_ahead(p: _Parser) -> _Parser:
 def _not_followed_by(p: _Parser) -> _Parser:
     # try (do { c <- try p; unexpected (show c) } <|> return ())
     def parse(s: str, i: int, d: int) -> _Reply:
-        c, ok, v, j, e = p(s, i, d)
+        _, ok, v, j, e = p(s, i, d)
         if ok:
             error = (j, ((_UNEXPECT, v),))
             return False, False, None, i, (_merge(e, error) if e[1] else error)
@@ -1027,7 +1047,10 @@ _r_json_end = _alt(
     _try(_eof),
 )
 _r_json_index = _seq(
-    _option("+", _char("-")), _many1(_r_digit), _r_json_end, f=lambda sign, ds, _: JsonIndex(sign + "".join(ds))
+    _option("+", _char("-")),
+    _many1(_r_digit),
+    _r_json_end,
+    f=lambda sign, ds, _: JsonIndex(sign + "".join(ds)),
 )
 _r_json_operand = _alt(_try(_r_json_index), _try(_map(_r_json_key_name, JsonKey)))
 _r_json_arrow = _alt(
@@ -1049,7 +1072,9 @@ _r_embed_param = _seq(
 )
 
 
-def _embed_params(p1: tuple[str, Any] | None, p2: tuple[str, Any] | None) -> tuple[str | None, JoinType | None]:
+def _embed_params(
+    p1: tuple[str, Any] | None, p2: tuple[str, Any] | None
+) -> tuple[str | None, JoinType | None]:
     params = [p for p in (p1, p2) if p is not None]
     hint = next((v for k, v in params if k == "hint"), None)
     join = next((v for k, v in params if k == "join"), None)
@@ -1088,7 +1113,9 @@ _r_field_select = _lexeme(
                 _string("count()"),
                 _r_cast,
                 _r_select_end,
-                f=lambda alias, _, agg_cast, __: SelectField(_STAR, alias, None, AggregateFunction.COUNT, agg_cast),
+                f=lambda alias, _, agg_cast, __: SelectField(
+                    _STAR, alias, None, AggregateFunction.COUNT, agg_cast
+                ),
             )
         ),
         _seq(
@@ -1107,12 +1134,14 @@ _r_tree = _alt(
     _seq(
         _try(_r_spread_head),
         _r_children,
-        f=lambda head, children: SelectEmbed(head[0], tuple(children), None, *head[1], True),
+        f=lambda head, children: SelectEmbed(head[0], tuple(children), None, head[1][0], head[1][1], True),
     ),
     _seq(
         _try(_r_relation_head),
         _r_children,
-        f=lambda head, children: SelectEmbed(head[1], tuple(children), head[0], *head[2], False),
+        f=lambda head, children: SelectEmbed(
+            head[1], tuple(children), head[0], head[2][0], head[2][1], False
+        ),
     ),
     _r_field_select,
 )
@@ -1123,7 +1152,10 @@ _r_single_val = _map(_many(_satisfy(lambda c: True)), _join)
 _r_quoted_item = _try(_seq(_r_quoted, _not_followed_by(_none_of(",)")), f=_first))
 _r_list_element = _alt(_r_quoted_item, _map(_many(_none_of(",)")), _join))
 _r_list_val = _seq(
-    _lexeme(_char("(")), _sep_by1(_r_list_element, _char(",")), _lexeme(_char(")")), f=lambda _, vs, __: tuple(vs)
+    _lexeme(_char("(")),
+    _sep_by1(_r_list_element, _char(",")),
+    _lexeme(_char(")")),
+    f=lambda _, vs, __: tuple(vs),
 )
 _r_pg_array = _seq(_string("{"), _many(_none_of("{}")), _string("}"), f=lambda a, b, c: a + "".join(b) + c)
 _r_logic_single_val = _alt(_r_quoted_item, _try(_r_pg_array), _map(_many(_none_of(",)")), _join))
@@ -1181,9 +1213,14 @@ _r_filter_value_rpc = _alt(_r_filter_value, _pure(None))  # `<|> pure (NoOpExpr 
 
 # logic trees
 _r_logic_filter = _seq(
-    _r_field, _r_delimiter, _r_op_expr(_r_logic_single_val), f=lambda field, _, ne: Filter(field, ne[1], ne[0])
+    _r_field,
+    _r_delimiter,
+    _r_op_expr(_r_logic_single_val),
+    f=lambda field, _, ne: Filter(field, ne[1], ne[0]),
 )
-_r_not = _label(_alt(_try(_const(_seq(_string("not"), _r_delimiter), True)), _pure(False)), "negation operator (not)")
+_r_not = _label(
+    _alt(_try(_const(_seq(_string("not"), _r_delimiter), True)), _pure(False)), "negation operator (not)"
+)
 _r_logic_op = _label(
     _alt(_try(_const(_string("and"), LogicOperator.AND)), _const(_string("or"), LogicOperator.OR)),
     "logic operator (and, or)",
@@ -1198,7 +1235,12 @@ _r_logic_children = _nested(
 )
 _r_logic_tree: _Parser = _alt(
     _try(_r_logic_filter),
-    _seq(_r_not, _r_logic_op, _r_logic_children, f=lambda negated, op, children: LogicTree(op, children, negated)),
+    _seq(
+        _r_not,
+        _r_logic_op,
+        _r_logic_children,
+        f=lambda negated, op, children: LogicTree(op, children, negated),
+    ),
 )
 
 # order
@@ -1212,7 +1254,9 @@ _r_nulls = _alt(
 )
 _r_order_end = _alt(_try(_look_ahead(_char(","))), _try(_eof))
 _r_nulls_end = _alt(_seq(_optional(_r_nulls), _r_order_end, f=_first), _const(_r_order_end, None))
-_r_order_term = _seq(_r_field, _optional(_r_direction), _r_nulls_end, f=lambda fld, d, nl: OrderTerm(fld, d, nl))
+_r_order_term = _seq(
+    _r_field, _optional(_r_direction), _r_nulls_end, f=lambda fld, d, nl: OrderTerm(fld, d, nl)
+)
 _r_order_relation_term = _seq(
     _r_field_name,
     _between(_char("("), _char(")"), _r_field),
@@ -1295,10 +1339,15 @@ def _raise(what: str, shown: str, text: str, index: int, details: str) -> NoRetu
 def _reference(parser: _Parser, text: str, what: str, shown: str | None = None) -> Any:
     """Run the reference grammar; PostgREST's QPError when it fails (QueryParams.mapError)."""
     try:
-        consumed, ok, value, _, error = parser(text, 0, 0)
+        _, ok, value, _, error = parser(text, 0, 0)
     except _TooDeep as exc:
-        _raise(what, text if shown is None else shown, text, exc.position,
-               f"nesting deeper than {MAX_DEPTH} levels is not supported")
+        _raise(
+            what,
+            text if shown is None else shown,
+            text,
+            exc.position,
+            f"nesting deeper than {MAX_DEPTH} levels is not supported",
+        )
     if ok:
         return value
     _raise(what, text if shown is None else shown, text, error[0], _show_messages(error[1]))

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = [
     "BY_KEY",
     "IS_KEYWORDS",
     "OPERATORS",
-    "Operator",
-    "OperatorKind",
     "QUANTIFIABLE",
     "QUANTIFIER_SQL",
+    "Operator",
+    "OperatorKind",
 ]
 
 
@@ -63,13 +63,20 @@ OPERATORS: tuple[Operator, ...] = (
     Operator("nxr", "&<", "does not extend to the right of", _C),
     Operator("nxl", "&>", "does not extend to the left of", _C),
     Operator("adj", "-|-", "is adjacent to", _C),
-    Operator("in", "= ANY", "one of a list: in.(1,2,\"a,b\")", OperatorKind.IN),
+    Operator("in", "= ANY", 'one of a list: in.(1,2,"a,b")', OperatorKind.IN),
     Operator("is", "IS", "is null, not_null, true, false or unknown", OperatorKind.IS),
-    Operator("isdistinct", "IS DISTINCT FROM", "not equal, treating NULL as a comparable value", OperatorKind.IS_DISTINCT),
+    Operator(
+        "isdistinct",
+        "IS DISTINCT FROM",
+        "not equal, treating NULL as a comparable value",
+        OperatorKind.IS_DISTINCT,
+    ),
     Operator("fts", "@@ to_tsquery", "full-text search with to_tsquery", OperatorKind.FTS),
     Operator("plfts", "@@ plainto_tsquery", "full-text search with plainto_tsquery", OperatorKind.FTS),
     Operator("phfts", "@@ phraseto_tsquery", "full-text search with phraseto_tsquery", OperatorKind.FTS),
-    Operator("wfts", "@@ websearch_to_tsquery", "full-text search with websearch_to_tsquery", OperatorKind.FTS),
+    Operator(
+        "wfts", "@@ websearch_to_tsquery", "full-text search with websearch_to_tsquery", OperatorKind.FTS
+    ),
 )
 
 BY_KEY: Mapping[str, Operator] = MappingProxyType({op.key: op for op in OPERATORS})

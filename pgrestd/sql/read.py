@@ -9,7 +9,7 @@ the request is a bind parameter, every identifier is quoted by
 from __future__ import annotations
 
 from ..catalog import Table
-from ..plan.read import ReadNode, ReadPlan, output_name
+from ..plan.read import NullEmbedFilter, ReadNode, ReadPlan, output_name
 from ..request import media as mt
 from ..request.model import (
     Compare,
@@ -19,6 +19,7 @@ from ..request.model import (
     In,
     Is,
     IsDistinct,
+    JoinType,
     JsonIndex,
     LogicNode,
     LogicTree,
@@ -70,9 +71,12 @@ class SqlBuilder:
         if not field.json_path:
             return column
         col = table.column_index.get(field.name) if table is not None else None
-        if col is not None and col.type not in _JSON_TYPES:
+        if col is not None and (col.base_type or col.type) not in _JSON_TYPES:
             # Composite and array columns are walked as JSON (PostgREST's cfToJson).
             column = "to_jsonb(" + column + ")"
+        return self._json_path(column, field)
+
+    def _json_path(self, column: str, field: Field) -> str:
         out = [column]
         for op in field.json_path:
             if isinstance(op.operand, JsonIndex):
@@ -126,7 +130,7 @@ class SqlBuilder:
 
     def _fts(self, qi: str, table: Table, field: Field, op: FullTextSearch) -> str:
         col = table.column_index.get(field.name)
-        if field.json_path or (col is not None and col.type != "tsvector"):
+        if field.json_path or (col is not None and (col.base_type or col.type) != "tsvector"):
             # PostgREST's ToTsVector: a text or json column is searched through to_tsvector.
             lang = self.param(op.language) + "::regconfig, " if op.language else ""
             target = f"to_tsvector({lang}{self.field(qi, table, field)})"
@@ -135,9 +139,12 @@ class SqlBuilder:
         lang = self.param(op.language) + "::regconfig, " if op.language else ""
         return f"{target} {BY_KEY[op.operator].sql}({lang}{self.param(op.value)})"
 
-    def logic(self, qi: str, table: Table, node: LogicNode) -> str:
+    def logic(self, qi: str, table: Table, node: LogicNode | NullEmbedFilter) -> str:
         if isinstance(node, Filter):
             return self.filter(qi, table, node)
+        if isinstance(node, NullEmbedFilter):
+            # The embed's lateral row is NULL when nothing matched (pgFmtFilter's CoercibleFilterNullEmbed).
+            return ident(node.agg_alias) + (" IS DISTINCT FROM NULL" if node.negated else " IS NOT DISTINCT FROM NULL")
         joiner = " AND " if node.operator.value == "and" else " OR "
         inner = joiner.join(self.logic(qi, table, child) for child in node.children)
         return ("NOT " if node.negated else "") + "(" + inner + ")"
@@ -150,15 +157,7 @@ class SqlBuilder:
     def order(self, qi: str, table: Table, terms: tuple[OrderTerm, ...]) -> str:
         if not terms:
             return ""
-        parts = []
-        for t in terms:
-            sql = self.field(qi, table, t.field)
-            if t.direction is not None:
-                sql += " " + t.direction.value.upper()
-            if t.nulls is not None:
-                sql += " NULLS FIRST" if t.nulls.value == "nullsfirst" else " NULLS LAST"
-            parts.append(sql)
-        return " ORDER BY " + ", ".join(parts)
+        return " ORDER BY " + ", ".join(self._order_target(qi, table, t) + _direction(t) for t in terms)
 
     def limit_offset(self, rng: RowRange) -> str:
         if rng == ALL:
@@ -169,13 +168,77 @@ class SqlBuilder:
     # -- queries ---------------------------------------------------------------
 
     def node_query(self, node: ReadNode) -> str:
+        """readPlanToQuery: a node's SELECT with its embeds as lateral joins."""
         table = node.table
-        qi = qualified(table.schema, table.name)
-        select = node.select or (SelectField(Field("*")),)
-        cols = ", ".join(self.select_item(qi, table, item) for item in select)
-        group = self._group_by(qi, table, select)
-        return ("SELECT " + cols + " FROM " + qi + self.where(qi, table, node.where) + group
-                + self.order(qi, table, node.order) + self.limit_offset(node.range))
+        qi = node.ref
+        select = node.select
+        if not select and not node.children:
+            select = (SelectField(Field("*")),)
+        cols = [self.select_item(qi, table, item) for item in select]
+        order_terms = node.order
+        if node.spread and not node.to_one and order_terms:
+            # A to-many spread orders inside its aggregates: select the order
+            # keys under private names instead (addToManyOrderSelects).
+            for i, term in enumerate(order_terms, 1):
+                cols.append(self._order_target(qi, table, term) + " AS " + ident(_spread_order_alias(node, term, i)))
+            order_terms = ()
+        joins = []
+        for child in node.children:
+            child_cols, join = self._join(child)
+            cols.extend(child_cols)
+            joins.append(join)
+        sql = "SELECT " + ", ".join(cols) + " FROM " + self._from(node) + "".join(joins)
+        conds = [self.logic(qi, table, n) for n in node.where]
+        conds += [f"{c.left}.{ident(c.left_column)} = {c.right}.{ident(c.right_column)}" for c in node.join]
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += self._group_by(qi, table, select)
+        sql += self.order(qi, table, order_terms)
+        return sql + self.limit_offset(node.range)
+
+    @staticmethod
+    def _from(node: ReadNode) -> str:
+        table = node.table
+        source = node.function_from or qualified(table.schema, table.name)
+        if node.from_alias is not None:
+            source += " AS " + ident(node.from_alias)
+        if node.junction is not None:
+            source += ", " + qualified(*node.junction)
+        return source
+
+    def _join(self, child: ReadNode) -> tuple[list[str], str]:
+        """getJoin + getJoinSelects: the columns a child adds to its parent and its LATERAL join."""
+        agg = ident(child.agg_alias)
+        kind = "INNER" if child.join_type == JoinType.INNER else "LEFT"
+        sub = self.node_query(child)
+        if child.spread:
+            names = _spread_names(child)
+            if child.to_one:
+                return [f"{agg}.{ident(n)}" for n in names], f" {kind} JOIN LATERAL ( {sub} ) AS {agg} ON TRUE"
+            # To-many spread: every field becomes an array, ordered as requested.
+            order = ""
+            if child.order:
+                order = " ORDER BY " + ", ".join(
+                    ident(child.agg_alias) + "." + ident(_spread_order_alias(child, t, i)) + _direction(t)
+                    for i, t in enumerate(child.order, 1))
+            arrays = [f"COALESCE(json_agg({agg}.{ident(n)}{order}), '[]')::jsonb AS {ident(n)}" for n in names]
+            cond = f"{agg} IS NOT NULL" if child.join_type == JoinType.INNER else "TRUE"
+            inner = f"SELECT json_agg({agg})::jsonb AS {agg}" + "".join(", " + a for a in arrays)
+            return ([f"{agg}.{ident(n)}" for n in names],
+                    f" {kind} JOIN LATERAL ( {inner} FROM ({sub} ) AS {agg} ) AS {agg} ON {cond}")
+        shown = [] if child.is_empty_embed else None
+        if child.to_one:
+            cols = shown if shown is not None else [f"row_to_json({agg}.*)::jsonb AS {ident(child.output_name)}"]
+            return cols, f" {kind} JOIN LATERAL ( {sub} ) AS {agg} ON TRUE"
+        cols = shown if shown is not None else [f"COALESCE( {agg}.{agg}, '[]') AS {ident(child.output_name)}"]
+        cond = f"{agg} IS NOT NULL" if child.join_type == JoinType.INNER else "TRUE"
+        return cols, (f" {kind} JOIN LATERAL ( SELECT json_agg({agg})::jsonb AS {agg} "
+                      f"FROM ({sub} ) AS {agg} ) AS {agg} ON {cond}")
+
+    def _order_target(self, qi: str, table: Table, term: OrderTerm) -> str:
+        if term.relation is not None:
+            return ident(term.relation) + "." + self._json_path(ident(term.field.name), term.field)
+        return self.field(qi, table, term.field)
 
     def _group_by(self, qi: str, table: Table, select: tuple[SelectField, ...]) -> str:
         if not any(s.aggregate is not None for s in select):
@@ -191,9 +254,53 @@ class SqlBuilder:
         return " GROUP BY " + ", ".join(terms) if terms else ""
 
     def count_query(self, node: ReadNode) -> str:
+        """readPlanToCountQuery: the root's filters; inner-joined embeds as EXISTS."""
         table = node.table
-        qi = qualified(table.schema, table.name)
-        return "SELECT 1 FROM " + qi + self.where(qi, table, node.where)
+        qi = node.ref
+        conds = [self._count_logic(node, n) for n in node.where]
+        conds += [f"{c.left}.{ident(c.left_column)} = {c.right}.{ident(c.right_column)}" for c in node.join]
+        for child in node.children:
+            if child.join_type == JoinType.INNER:
+                conds.append("EXISTS (" + self.count_query(child) + " )")
+        sql = "SELECT 1 FROM " + self._from(node)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        return sql
+
+    def _count_logic(self, node: ReadNode, tree: object) -> str:
+        if isinstance(tree, NullEmbedFilter):
+            for child in node.children:
+                if child.agg_alias == tree.agg_alias:
+                    return ("" if tree.negated else "NOT ") + "EXISTS (" + self.count_query(child) + ")"
+        if isinstance(tree, LogicTree):
+            joiner = " AND " if tree.operator.value == "and" else " OR "
+            inner = joiner.join(self._count_logic(node, c) for c in tree.children)
+            return ("NOT " if tree.negated else "") + "(" + inner + ")"
+        return self.logic(node.ref, node.table, tree)  # type: ignore[arg-type]
+
+
+def _spread_names(node: ReadNode) -> list[str]:
+    """The names a spread embed contributes to its parent (generateSpreadSelectFields)."""
+    names = [s.alias or output_name(s) or s.field.name for s in node.select]
+    for child in node.children:
+        if child.spread:
+            names.extend(_spread_names(child))
+        elif not child.is_empty_embed:
+            names.append(child.output_name)
+    return names
+
+
+def _spread_order_alias(node: ReadNode, term: OrderTerm, i: int) -> str:
+    return f"{node.agg_alias}_{term.field.name}_{i}"
+
+
+def _direction(term: OrderTerm) -> str:
+    out = ""
+    if term.direction is not None:
+        out += " " + term.direction.value.upper()
+    if term.nulls is not None:
+        out += " NULLS FIRST" if term.nulls.value == "nullsfirst" else " NULLS LAST"
+    return out
 
 
 def _body(media: mt.MediaType) -> str:
