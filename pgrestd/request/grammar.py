@@ -1336,8 +1336,20 @@ def _raise(what: str, shown: str, text: str, index: int, details: str) -> NoRetu
     raise QueryParamError(f'"failed to parse {what} ({shown})" {_position(text, index)}', details=details)
 
 
+_MAX_REFERENCE_INPUT = 8192
+
+
 def _reference(parser: _Parser, text: str, what: str, shown: str | None = None) -> Any:
-    """Run the reference grammar; PostgREST's QPError when it fails (QueryParams.mapError)."""
+    """Run the reference grammar; PostgREST's QPError when it fails (QueryParams.mapError).
+
+    The reference parser backtracks and can take seconds on a long malformed
+    value; a value the fast parser refused that is longer than
+    ``_MAX_REFERENCE_INPUT`` is refused without it, so one request cannot
+    hold a worker.
+    """
+    if len(text) > _MAX_REFERENCE_INPUT:
+        _raise(what, (text if shown is None else shown)[:200] + "...", text, 0,
+               f"a value longer than {_MAX_REFERENCE_INPUT} characters that does not parse")
     try:
         _, ok, value, _, error = parser(text, 0, 0)
     except _TooDeep as exc:
