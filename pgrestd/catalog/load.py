@@ -24,7 +24,8 @@ from .relationships import (
 
 __all__ = ["build_catalog", "fetch_catalog", "load_catalog", "timed_load"]
 
-_QUERY_NAMES = ("tables", "foreign_keys", "view_key_dependencies", "functions", "computed_relationships")
+_QUERY_NAMES = ("tables", "foreign_keys", "view_key_dependencies", "functions", "computed_relationships",
+                "representations")
 _QUERIES = {
     name: resources.files(__package__).joinpath("queries", f"{name}.sql").read_text()
     for name in _QUERY_NAMES
@@ -132,6 +133,8 @@ def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
         relationship_schema_index=schema_index,
         computed_field_index={t: {name: fn for name, (_, fn) in sorted(fields.items())}
                               for t, fields in computed_fields.items()},
+        representations={(r["source_type"], r["target_type"]): (r["function_schema"], r["function_name"])
+                         for r in rows.get("representations", ())},
     )
 
 

@@ -203,6 +203,9 @@ class Catalog:
     # table (schema, name) -> computed field name -> function
     computed_field_index: Mapping[QualifiedName, Mapping[str, Function]] = field(
         default_factory=dict, repr=False)
+    # Data representations: (source type, target type) -> the cast function,
+    # e.g. ("api.color", "json") formats and ("text", "api.color") parses.
+    representations: Mapping[tuple[str, str], QualifiedName] = field(default_factory=dict, repr=False)
 
     def table(self, schema: str, name: str) -> Table | None:
         return self.tables.get((schema, name))

@@ -9,7 +9,8 @@ header, limit/offset and ``db-max-rows``.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from ..catalog import Catalog, Column, Table
 from ..catalog.model import Cardinality, QualifiedName, Relationship
@@ -118,6 +119,7 @@ class ReadPlan:
     range: RowRange
     max_rows: int | None
     head: bool
+    representations: Mapping[tuple[str, str], QualifiedName] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +220,7 @@ def plan_read(
     )
     builder = _TreeBuilder(catalog, request.schema, params, max_rows, aggregates_enabled, legacy_target_names)
     root = builder.build(table, params.select, top)
-    return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD")
+    return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations)
 
 
 class _TreeBuilder:
@@ -240,6 +242,10 @@ class _TreeBuilder:
 
     # -- one node --------------------------------------------------------------
 
+    def _has_reps(self, table: Table) -> bool:
+        reps = self.catalog.representations
+        return bool(reps) and any((c.type, "json") in reps for c in table.columns)
+
     def _names(self, embed: SelectEmbed) -> frozenset[str]:
         """What a filter path may call an embed: its alias, or with legacy target names also its name."""
         if embed.alias is None:
@@ -258,6 +264,10 @@ class _TreeBuilder:
                 if item.aggregate is not None and not self.aggregates_enabled:
                     raise AggregatesNotAllowed()
                 fields.append(item)
+        if (embed is not None and embed.spread and rel is not None and not rel.to_one) or self._has_reps(table):
+            # expandStars: a to-many spread aggregates each column separately,
+            # and columns with a data representation are formatted one by one.
+            fields = [f for item in fields for f in _expand_star(table, item)]
         node = ReadNode(table=table, select=tuple(fields), where=(), order=(), range=ALL, depth=depth)
         if embed is not None and parent is not None and rel is not None:
             node = self._attach(node, parent, embed, rel)
@@ -388,6 +398,12 @@ class _TreeBuilder:
         raise ambiguous_relationship_error(origin, target, found)
 
 
+def _expand_star(table: Table, item: SelectField) -> list[SelectField]:
+    if item.field.name != "*" or item.field.json_path or item.aggregate is not None:
+        return [item]
+    return [SelectField(Field(c.name)) for c in table.columns]
+
+
 @dataclass(frozen=True, slots=True)
 class NullEmbedFilter:
     """``embed=is.null`` / ``embed=not.is.null`` on an embedded resource."""
@@ -435,13 +451,13 @@ def no_relationship_error(catalog: Catalog, schema: str, parent: str, child: str
     suggestion: str | None = None
     if rels:
         names = sorted({r.function[1] if r.function else r.foreign_table[1] for r in rels})
-        close = [n for n in difflib.get_close_matches(child, names, n=1, cutoff=0.33) if n != child]
+        close = [n for n in difflib.get_close_matches(child, names, n=1, cutoff=0.6) if n != child]
         if close and child not in names:
             suggestion = f"Perhaps you meant '{close[0]}' instead of '{child}'."
     else:
         parents = sorted({name for (s, name) in catalog.tables if s == schema
                           and catalog.relationships(s, name, schema)})
-        close = difflib.get_close_matches(parent, parents, n=1, cutoff=0.33)
+        close = difflib.get_close_matches(parent, parents, n=1, cutoff=0.6)
         if close:
             suggestion = f"Perhaps you meant '{close[0]}' instead of '{parent}'."
     return NoRelBetween(f"Could not find a relationship between '{parent}' and '{child}' in the schema cache",

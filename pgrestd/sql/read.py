@@ -8,6 +8,9 @@ the request is a bind parameter, every identifier is quoted by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+
 from ..catalog import Table
 from ..plan.read import NullEmbedFilter, ReadNode, ReadPlan, output_name
 from ..request import media as mt
@@ -53,10 +56,22 @@ def array_literal(values: tuple[str, ...] | list[str]) -> str:
 class SqlBuilder:
     """Accumulates bind parameters in text order while fragments are rendered."""
 
-    __slots__ = ("params",)
+    __slots__ = ("params", "reps")
 
-    def __init__(self) -> None:
+    def __init__(self, representations: Mapping[tuple[str, str], tuple[str, str]] | None = None) -> None:
         self.params: list[object] = []
+        # Data representations (domain <-> json/text casts), PostgREST's cfTransform.
+        self.reps = representations or {}
+
+    def _transform(self, table: Table, field: Field, source: str | None, target: str | None) -> str | None:
+        """The cast function for a plain column of a domain type, if one is defined."""
+        if not self.reps or field.json_path:
+            return None
+        col = table.column_index.get(field.name)
+        if col is None:
+            return None
+        fn = self.reps.get((source or col.type, target or col.type))
+        return qualified(*fn) if fn is not None else None
 
     def param(self, value: object) -> str:
         self.params.append(value)
@@ -87,6 +102,11 @@ class SqlBuilder:
 
     def select_item(self, qi: str, table: Table, item: SelectField) -> str:
         expr = self.field(qi, table, item.field)
+        formatter = self._transform(table, item.field, None, "json")
+        if formatter is not None:
+            expr = f"{formatter}({expr})"
+            if item.alias is None and item.aggregate is None:
+                item = replace(item, alias=item.field.name)
         if item.cast:
             # Cast names are validated by the grammar (letters, digits, spaces,
             # brackets); PostgREST leaves them unquoted so "int" keeps working.
@@ -110,16 +130,24 @@ class SqlBuilder:
         if isinstance(op, Compare):
             spec = BY_KEY[op.operator]
             value = op.value.replace("*", "%") if spec.star_is_percent else op.value
+            rhs = self.param(value)
+            if not spec.star_is_percent:
+                parser = self._transform(table, flt.field, "text", None)
+                if parser is not None:
+                    rhs = f"{parser}({rhs})"
             if op.quantifier is not None:
-                rhs = f"{QUANTIFIER_SQL[op.quantifier]}({self.param(value)})"
-            else:
-                rhs = self.param(value)
+                rhs = f"{QUANTIFIER_SQL[op.quantifier]}({rhs})"
             sql = f"{field} {spec.sql} {rhs}"
         elif isinstance(op, In):
             if op.values == ("",):
                 sql = f"{field} = ANY('{{}}')"
             else:
-                sql = f"{field} = ANY({self.param(array_literal(op.values))})"
+                array = self.param(array_literal(op.values))
+                parser = self._transform(table, flt.field, "text", None)
+                if parser is not None:
+                    # Parse each item (pgFmtArrayLiteralForField): a map over unnest.
+                    array = f"(SELECT {parser}(unnest({array}::text[])))"
+                sql = f"{field} = ANY({array})"
         elif isinstance(op, Is):
             sql = f"{field} IS {IS_KEYWORDS[op.value.value]}"
         elif isinstance(op, IsDistinct):
@@ -214,7 +242,8 @@ class SqlBuilder:
         if child.spread:
             names = _spread_names(child)
             if child.to_one:
-                return [f"{agg}.{ident(n)}" for n in names], f" {kind} JOIN LATERAL ( {sub} ) AS {agg} ON TRUE"
+                cols = [f"{agg}.*" if n == "*" else f"{agg}.{ident(n)}" for n in names]
+                return cols, f" {kind} JOIN LATERAL ( {sub} ) AS {agg} ON TRUE"
             # To-many spread: every field becomes an array, ordered as requested.
             order = ""
             if child.order:
@@ -325,7 +354,7 @@ def _body(media: mt.MediaType) -> str:
 
 def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
     """mainRead: the page in a CTE, optional count CTE, one row out."""
-    b = SqlBuilder()
+    b = SqlBuilder(plan.representations)
     source = b.node_query(plan.root)
     count_cte = ""
     count_sql = "NULL::bigint"
@@ -354,6 +383,6 @@ def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
 
 def count_explain_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
     """The planner's row estimate for ``count=planned|estimated`` (PostgREST's explain count)."""
-    b = SqlBuilder()
+    b = SqlBuilder(plan.representations)
     query = b.count_query(plan.root)
     return "EXPLAIN (FORMAT JSON) " + query, tuple(b.params)
