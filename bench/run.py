@@ -49,6 +49,16 @@ INSERT INTO bench.items
   FROM generate_series(1, 1000000) AS i;
 CREATE INDEX items_category_price ON bench.items (category, price);
 GRANT SELECT ON bench.items TO anon;
+CREATE TABLE bench.parents (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO bench.parents SELECT i, 'parent ' || i FROM generate_series(1, 100000) AS i;
+CREATE TABLE bench.children (
+  id int PRIMARY KEY,
+  parent_id int NOT NULL REFERENCES bench.parents (id),
+  name text NOT NULL
+);
+INSERT INTO bench.children SELECT i, (i - 1) / 10 + 1, 'child ' || i FROM generate_series(1, 1000000) AS i;
+CREATE INDEX children_parent_id ON bench.children (parent_id);
+GRANT SELECT ON bench.parents, bench.children TO anon;
 """
 
 
@@ -63,6 +73,8 @@ WORKLOADS = [
     Workload("pk", "/items?id=eq.{id}", "GET one row by primary key out of 1,000,000"),
     Workload("filter100", "/items?category=eq.42&price=gte.10&order=price.desc,id&limit=100",
              "GET 100 rows with a filter and an order"),
+    Workload("embed", "/parents?select=id,name,children(id,name)&id=eq.{id}",
+             "GET a parent with its 10 children (one-to-many embed)"),
 ]
 
 _SENTINEL = "987654321"
@@ -70,7 +82,7 @@ _SENTINEL = "987654321"
 WRK_RANDOM_ID = """
 math.randomseed(os.time())
 request = function()
-  local path = string.gsub(wrk.path, "{id}", tostring(math.random(1, 1000000)))
+  local path = string.gsub(wrk.path, "{id}", tostring(math.random(1, 100000)))
   return wrk.format("GET", path)
 end
 """
@@ -116,7 +128,7 @@ def pgbench_script(stmt: dict, path: Path, uri: str) -> None:
     lines = []
     marker = "pgrestd_bench_key_marker"
     if stmt["key_index"] is not None:
-        lines.append("\\set id random(1, 1000000)")
+        lines.append("\\set id random(1, 100000)")
         main_params[stmt["key_index"]] = marker
     with psycopg.connect(uri) as conn:
         cur = psycopg.ClientCursor(conn)
@@ -182,7 +194,8 @@ def main() -> int:
         print("bench: loading 1,000,000 rows ...", flush=True)
         cluster.execute('CREATE DATABASE bench')
         cluster.execute(SCHEMA, dbname="bench")
-        cluster.execute("VACUUM ANALYZE bench.items", dbname="bench")
+        for table in ("items", "parents", "children"):
+            cluster.execute(f"VACUUM ANALYZE bench.{table}", dbname="bench")
         uri = cluster.uri("authenticator", "bench", "authenticator")
         settings = {"db-uri": uri, "db-schemas": "bench", "db-anon-role": "anon", "log-level": "crit",
                     "server-worker-class": args.worker_class, "db-pool": 10}

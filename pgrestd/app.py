@@ -18,7 +18,8 @@ from .catalog import Catalog
 from .config import Config
 from .execute import Executor, Outcome, TxSpec
 from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shape, sentinel
-from .plan.read import ReadTemplate, plan_read
+from .cors import cors_headers, preflight_headers
+from .plan.read import ReadTemplate, find_relation, plan_read
 from .request.grammar import parse_query
 from .request.preferences import Count, Preferences, parse_prefer
 from .request.api import ApiRequest, build_api_request
@@ -50,6 +51,7 @@ class Api:
         self.workers = workers
         self.verbose = config.client_error_verbosity != "minimal"
         self.tx_override = config.db_tx_end.endswith("allow-override")
+        self.cors_origins = tuple(config.server_cors_allowed_origins)
         self.auth = Authenticator(
             secret=config.jwt_secret,
             secret_is_base64=config.jwt_secret_is_base64,
@@ -87,8 +89,16 @@ class Api:
     # -- Falcon sink ---------------------------------------------------------
 
     def __call__(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
+        origin = req.get_header("Origin")
         try:
-            response = self.handle(req)
+            if origin is not None and req.method == "OPTIONS" and req.get_header("Access-Control-Request-Method"):
+                # A CORS preflight is answered before the pipeline, as wai-cors does.
+                response = Response(200, preflight_headers(
+                    origin, req.get_header("Access-Control-Request-Headers"), self.cors_origins))
+            else:
+                response = self.handle(req)
+                if origin is not None:
+                    response.headers.update(cors_headers(origin, self.cors_origins))
         except errors.ApiError as exc:
             response = error_response(exc, self.verbose)
         except Exception:
@@ -124,6 +134,9 @@ class Api:
     def prepare(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
         """Everything but the database: the transaction to run and how to render its outcome."""
         kind = request.target.kind
+        if request.method == "OPTIONS":
+            allow = self._allowed_methods(request, catalog)
+            return Action(None, lambda _: Response(200, {"Access-Control-Allow-Origin": "*", "Allow": allow}))
         if kind == "root":
             if request.method not in ("GET", "HEAD"):
                 raise errors.UnsupportedMethod(request.method)
@@ -199,6 +212,29 @@ class Api:
         return parse_prefer([header] if header else [], allow_tx_override=self.tx_override)
 
     # -- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _allowed_methods(request: ApiRequest, catalog: Catalog) -> str:
+        """The Allow header of an OPTIONS response (PostgREST's respondInfo)."""
+        target = request.target
+        if target.kind == "root":
+            return "OPTIONS,GET,HEAD"
+        if target.kind == "rpc":
+            overloads = catalog.functions.get((request.schema, target.name))
+            if not overloads:
+                raise errors.NoRpc(f"Could not find the function {request.schema}.{target.name} in the schema cache")
+            return "OPTIONS,POST" if overloads[0].volatility == "v" else "OPTIONS,GET,HEAD,POST"
+        table = find_relation(catalog, request.schema, target.name)
+        methods = ["OPTIONS,GET,HEAD"]
+        if table.insertable:
+            methods.append("POST")
+        if table.insertable and table.updatable and table.primary_key:
+            methods.append("PUT")
+        if table.updatable:
+            methods.append("PATCH")
+        if table.deletable:
+            methods.append("DELETE")
+        return ",".join(methods)
 
     def _retry_catalog(self) -> Catalog:
         now = time.monotonic()

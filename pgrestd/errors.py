@@ -21,6 +21,8 @@ __all__ = [
     "InvalidRpcMethod",
     "InvalidBody",
     "InvalidRange",
+    "LimitNoOrderError",
+    "PayloadTooLarge",
     "InvalidFilters",
     "UnacceptableSchema",
     "MediaTypeError",
@@ -128,6 +130,16 @@ class InvalidBody(ApiError):
 
 class InvalidRange(ApiError):
     code, status, message = "PGRST103", 416, "Requested range not satisfiable"
+
+
+class LimitNoOrderError(ApiError):
+    """PostgREST 12's rule for a limited PATCH/DELETE: ``limit`` needs an explicit ``order``."""
+
+    code, status = "PGRST109", 400
+    message = "A 'limit' was applied without an explicit 'order'"
+
+    def __init__(self) -> None:
+        super().__init__(hint="Apply an 'order' using unique column(s)")
 
 
 class InvalidFilters(ApiError):
@@ -250,6 +262,19 @@ class OpenAPIDisabled(ApiError):
 
 class NotImplementedFeature(ApiError):
     code, status, message = "PGRST127", 400, "Feature not implemented"
+
+
+class PayloadTooLarge(ApiError):
+    """A request body over ``server-max-body-size`` (RFC 9110 §15.5.14, 413 Content Too Large).
+
+    PostgREST has no such limit (Warp has none either); pgrestd answers in
+    PostgREST's error shape with a code of its own.
+    """
+
+    code, status, message = "PGRST413", 413, "Payload too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(details=f"The request body exceeds the limit of {limit} bytes (server-max-body-size)")
 
 
 # -- PGRST2xx: the schema cache -------------------------------------------------
