@@ -27,7 +27,7 @@ from ..request import media as mt
 from ..request.api import ApiRequest
 from ..request.model import Compare, Filter, LogicNode, OrderTerm, QueryParams, SelectEmbed, SelectField
 from ..request.payload import Payload, parse_payload
-from ..request.preferences import Action, Handling, Preferences, Representation, Resolution
+from ..request.preferences import Action, Handling, Missing, Preferences, Representation, Resolution
 from ..request.ranges import ALL, RowRange, effective_range, parse_range_header
 from .read import READ_MEDIA, find_relation
 
@@ -166,8 +166,7 @@ def plan_mutation(
         where=where,
         on_conflict=on_conflict,
         returning=returning,
-        apply_defaults=prefs.missing is not None and prefs.missing.value == "default"
-        and mutation in (Mutation.CREATE, Mutation.UPDATE),
+        apply_defaults=prefs.missing is Missing.DEFAULT and mutation in (Mutation.CREATE, Mutation.UPDATE),
         order=order,
         range=rng if mutation in (Mutation.UPDATE, Mutation.DELETE) else ALL,
         select=select,

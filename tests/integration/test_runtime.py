@@ -169,16 +169,35 @@ def test_failed_reload_keeps_serving_old_cache(own_cluster, tmp_path):
         server.stop()
 
 
-def test_sigterm_drains_and_exits_zero(demo_settings, tmp_path):
-    server = Server(dict(demo_settings), tmp_path).start()
-    results: list[int] = []
+def test_sigterm_drains_and_exits_zero(own_cluster, tmp_path):
+    own_cluster.execute("CREATE VIEW api.slow AS SELECT 1 AS x FROM pg_sleep(2);"
+                        "GRANT SELECT ON api.slow TO anon;", dbname="demo")
+    server = Server(_settings(own_cluster), tmp_path).start()
+    results: list[object] = []
 
     def slow_request() -> None:
-        results.append(server.get("/films").status_code)
+        try:
+            r = server.get("/slow")
+            results.append((r.status_code, r.json()))
+        except requests.RequestException as exc:
+            results.append(exc)
 
     t = threading.Thread(target=slow_request)
     t.start()
-    time.sleep(0.05)
+    time.sleep(0.5)  # the request is in flight, inside pg_sleep
+    started = time.monotonic()
     assert server.stop() == 0
     t.join()
-    assert results in ([200], [])
+    assert results == [(200, [{"x": 1}])]
+    assert time.monotonic() - started >= 1.0  # it waited for the request
+
+
+def test_log_level_filters_access_log(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster, **{"log-level": "warn"}), tmp_path).start()
+    try:
+        server.get("/films?select=id&id=eq.1", headers={"User-Agent": "ok-request"})
+        server.get("/nope", headers={"User-Agent": "missing-request"})
+        assert _wait_for(lambda: "missing-request" in server.log(), timeout=5)
+        assert "ok-request" not in server.log()
+    finally:
+        server.stop()
