@@ -21,10 +21,11 @@ from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shap
 from .cors import cors_headers, preflight_headers
 from .plan.read import ReadTemplate, find_relation, plan_read
 from .request.grammar import parse_query
-from .request.preferences import Count, Preferences, parse_prefer
+from .request.preferences import Count, Preferences, Transaction, parse_prefer
 from .request.api import ApiRequest, build_api_request
-from .response import JSON_TYPE, Response, error_response, read_response
+from .response import JSON_TYPE, Response, error_response, read_response, write_check, write_response
 from .sql.fragments import quote_ident
+from .sql.mutate import mutate_statement
 from .sql.prequery import settings_statement
 from .sql.read import count_explain_statement, read_statement
 from .state import STATE, ProcessState
@@ -32,6 +33,9 @@ from .state import STATE, ProcessState
 __all__ = ["Api", "create_app"]
 
 log = logging.getLogger("pgrestd.app")
+
+_WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
+_SET_TIMEZONE = ", pg_catalog.set_config('timezone', %s, true)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +125,9 @@ class Api:
         if catalog is None:
             catalog = self._retry_catalog()
         headers = {k.lower(): v for k, v in req.headers.items()}
+        body = self._read_body(req, headers)
         request = build_api_request(
-            req.method, req.path, req.query_string, headers, b"", self.config.db_schemas
+            req.method, req.path, req.query_string, headers, body, self.config.db_schemas
         )
         auth = self.auth.authenticate(headers.get("authorization"))
         req.env["pgrestd.role"] = auth.role
@@ -143,6 +148,8 @@ class Api:
             return Action(None, lambda _: self._root(request))
         if kind == "relation" and request.method in ("GET", "HEAD"):
             return self._prepare_read(request, auth, catalog)
+        if kind == "relation" and request.method in _WRITE_METHODS:
+            return self._prepare_write(request, auth, catalog)
         if request.method in ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"):
             raise errors.NotImplementedFeature(details=f"{request.method} on /{request.target.name}")
         raise errors.UnsupportedMethod(request.method)
@@ -206,6 +213,52 @@ class Api:
         if shape is not None:
             template = template.with_slots(len(shape.values))
         return template
+
+    def _prepare_write(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """POST, PATCH, PUT, DELETE on a table or view: one statement, committed as db-tx-end and Prefer say."""
+        cfg = self.config
+        params = parse_query(request.query_string)
+        prefs = self._preferences(request)
+        plan = plan_mutation(request, params, prefs, catalog, plan_enabled=cfg.db_plan_enabled,
+                             aggregates_enabled=cfg.db_aggregates_enabled)
+        sql, sql_params = mutate_statement(plan)
+        tx = self._tx(request, auth, sql, sql_params, read_only=False)
+        tx = replace(tx, commit=self._write_commits(prefs), check=write_check(plan))
+        if prefs.timezone is not None:
+            # PostgREST sets the preferred time zone for the transaction; an
+            # invalid one is PostgreSQL's 22023.
+            tx = replace(tx, settings_sql=tx.settings_sql + _SET_TIMEZONE,
+                         settings_params=tx.settings_params + (prefs.timezone,))
+        profile = request.schema if len(cfg.db_schemas) > 1 else None
+
+        def render(outcome: Outcome | None) -> Response:
+            assert outcome is not None
+            return write_response(plan, outcome, profile=profile)
+
+        return Action(tx, render)
+
+    def _write_commits(self, prefs: Preferences) -> bool:
+        """MainTx.optionalRollback: ``tx=`` (only parsed with *-allow-override) wins over db-tx-end."""
+        if prefs.tx is not None:
+            return prefs.tx is Transaction.COMMIT
+        return not self.config.db_tx_end.startswith("rollback")
+
+    def _read_body(self, req: falcon.Request, headers: dict[str, str]) -> bytes:
+        """The request body, refused with 413 beyond ``server-max-body-size`` (0: no limit)."""
+        length = req.content_length
+        chunked = "transfer-encoding" in headers
+        if not length and not chunked:
+            return b""
+        limit = self.config.server_max_body_size
+        if limit and length is not None and length > limit:
+            raise errors.PayloadTooLarge(limit)
+        # Falcon's bounded stream needs a Content-Length; a chunked body is
+        # read from the server's stream, which ends where the chunks do.
+        stream = req.bounded_stream if length is not None else req.stream
+        data = stream.read(limit + 1) if limit else stream.read()
+        if limit and len(data) > limit:
+            raise errors.PayloadTooLarge(limit)
+        return data
 
     def _preferences(self, request: ApiRequest) -> Preferences:
         header = request.headers.get("prefer")

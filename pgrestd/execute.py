@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 import psycopg
@@ -47,6 +47,11 @@ class TxSpec:
     # EXPLAIN of the count query, for count=planned|estimated.
     explain_sql: str | None = None
     explain_params: tuple[object, ...] = ()
+    # A write that must see its result before it may commit (singular media,
+    # max-affected, PUT's one row): raising here rolls the transaction back.
+    # It costs a second round trip for COMMIT/ROLLBACK; without it, the end
+    # of the transaction goes out in the same pipeline as the statement.
+    check: Callable[[Outcome], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,27 @@ class Outcome:
     response_headers: bytes | None
     response_status: bytes | None
     planned_total: int | None = None
+    # Writes only: rows inserted by an upsert (PostgREST's pgrst.inserted),
+    # and the Location filters ("id=eq.1") of a single inserted row.
+    inserted: int | None = None
+    location: tuple[bytes, ...] | None = None
+
+
+# Statement columns -> Outcome fields.  Rows are mapped by column name, so a
+# statement may leave out the columns it has no use for.
+_COLUMNS = {
+    "total_result_set": "total",
+    "page_total": "page_total",
+    "body": "body",
+    "response_headers": "response_headers",
+    "response_status": "response_status",
+    "response_inserted": "inserted",
+    "location": "location",
+}
+_ROLLBACK = "ROLLBACK"
+# PostgREST's optionalRollback: deferred constraints are checked before a
+# rollback, so a request that would fail on commit fails the same way.
+_IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -105,7 +131,11 @@ class Executor:
 
     @staticmethod
     def _run_on(conn: psycopg.Connection[Any], tx: TxSpec) -> Outcome:
-        """BEGIN, settings, statement and COMMIT go out pipelined: one round trip."""
+        """BEGIN, settings, statement and the transaction's end go out pipelined: one round trip.
+
+        With a ``check`` the end waits for the result: the check runs, then
+        COMMIT (or the requested rollback) or, when it raises, ROLLBACK.
+        """
         try:
             with conn.pipeline():
                 conn.execute(_BEGIN_READ if tx.read_only else _BEGIN_WRITE, prepare=False)
@@ -117,17 +147,56 @@ class Executor:
                     explain = conn.execute(tx.explain_sql, tx.explain_params)
                 cur = conn.cursor(binary=True)
                 cur.execute(tx.main_sql, tx.main_params, binary=True)
-                conn.execute("COMMIT" if tx.commit else "ROLLBACK", prepare=False)
+                if tx.check is None:
+                    _end(conn, tx.commit)
                 row = cur.fetchone()
                 planned = _plan_rows(explain.fetchone()) if explain is not None else None
+            outcome = _outcome(cur, row, planned)
+            if tx.check is not None:
+                try:
+                    tx.check(outcome)
+                except BaseException:
+                    conn.execute(_ROLLBACK, prepare=False)
+                    raise
+                with conn.pipeline():
+                    _end(conn, tx.commit)
         except psycopg.Error:
             # A failed statement leaves the transaction aborted; end it here
             # rather than letting the pool warn about a dirty connection.
             if not conn.broken and conn.info.transaction_status != pq.TransactionStatus.IDLE:
-                conn.execute("ROLLBACK", prepare=False)
+                conn.execute(_ROLLBACK, prepare=False)
             raise
-        assert row is not None
-        return Outcome(*row, planned_total=planned)
+        return outcome
+
+
+def _end(conn: psycopg.Connection[Any], commit: bool) -> None:
+    if commit:
+        conn.execute("COMMIT", prepare=False)
+    else:
+        conn.execute(_IMMEDIATE, prepare=False)
+        conn.execute(_ROLLBACK, prepare=False)
+
+
+def _outcome(cur: psycopg.Cursor[Any], row: Any, planned: int | None) -> Outcome:
+    assert row is not None and cur.description is not None
+    values: dict[str, Any] = {"planned_total": planned}
+    for column, value in zip(cur.description, row):
+        field = _COLUMNS.get(column.name)
+        if field is not None:
+            values[field] = value
+    location = values.get("location")
+    if location is not None:
+        values["location"] = tuple(location)
+    return Outcome(
+        total=values.get("total"),
+        page_total=values["page_total"],
+        body=values["body"],
+        response_headers=values.get("response_headers"),
+        response_status=values.get("response_status"),
+        planned_total=planned,
+        inserted=values.get("inserted"),
+        location=values.get("location"),
+    )
 
 
 def _plan_rows(row: Any) -> int | None:

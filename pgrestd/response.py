@@ -106,3 +106,92 @@ def error_response(error: ApiError, verbose: bool = True) -> Response:
     headers = {"Content-Type": JSON_TYPE, "Proxy-Status": f"PostgREST; error={error.code}"}
     headers.update(error.headers)
     return Response(error.status, headers, error.body(verbose))
+
+
+# -- writes ------------------------------------------------------------------------
+# Appended for POST/PATCH/PUT/DELETE on tables and views; Response.hs
+# (actionResponse for MutationCreate, MutationUpdate, MutationSingleUpsert,
+# MutationDelete) and MainTx.hs (failNotSingular, failPut,
+# failExceedsMaxAffectedPref).
+
+from typing import Callable  # noqa: E402
+from urllib.parse import quote_from_bytes as _quote_from_bytes  # noqa: E402
+
+from .errors import MaxAffectedViolation, PutMatchingPk  # noqa: E402
+from .plan.mutate import Mutation, MutatePlan  # noqa: E402
+from .request.ranges import content_range as _content_range  # noqa: E402
+
+__all__ += ["write_check", "write_response"]
+
+
+def write_check(plan: MutatePlan) -> Callable[[Outcome], None] | None:
+    """What a write's result must satisfy before it may commit; None when nothing.
+
+    In MainTx's order: a singular response needs exactly one row (PGRST116),
+    PUT must have written its one row (PGRST115, the body did not match the
+    URL), ``max-affected`` under ``handling=strict`` bounds UPDATE and DELETE
+    (PGRST124).  A failed check rolls the transaction back.
+    """
+    singular = plan.singular and plan.mutation is not Mutation.UPSERT
+    put = plan.mutation is Mutation.UPSERT
+    limit = plan.max_affected
+    if not (singular or put or limit is not None):
+        return None
+
+    def check(outcome: Outcome) -> None:
+        rows = outcome.page_total
+        if singular and rows != 1:
+            raise SingularityError(rows)
+        if put and rows != 1:
+            raise PutMatchingPk()
+        if limit is not None and rows > limit:
+            raise MaxAffectedViolation(rows)
+
+    return check
+
+
+def write_response(plan: MutatePlan, outcome: Outcome, *, profile: str | None) -> Response:
+    """Status, headers and body of a write, as PostgREST's actionResponse."""
+    rows = outcome.page_total
+    total = rows if plan.count else None
+    mutation = plan.mutation
+    headers: dict[str, str] = {}
+    full = plan.full
+    if mutation is Mutation.CREATE:
+        if outcome.location:
+            headers["Location"] = _location(plan.table.name, outcome.location)
+        headers["Content-Range"] = _content_range(1, 0, total)
+        if plan.merge_duplicates:
+            status = 201 if outcome.inserted is not None and outcome.inserted > 0 else 200
+        else:
+            status = 201
+    elif mutation is Mutation.UPDATE:
+        headers["Content-Range"] = _content_range(0, rows - 1, total)
+        status = 200 if full else 204
+    elif mutation is Mutation.UPSERT:
+        status = (201 if outcome.inserted is not None and outcome.inserted > 0 else 200) if full else 204
+    else:
+        headers["Content-Range"] = _content_range(1, 0, total)
+        status = 200 if full else 204
+    if plan.applied:
+        headers["Preference-Applied"] = plan.applied
+    body = b""
+    if full:
+        headers["Content-Type"] = plan.media.content_type_header
+        if profile is not None:
+            headers["Content-Profile"] = profile
+        body = outcome.body
+    return apply_guc_overrides(Response(status, headers, body), outcome)
+
+
+def _location(table: str, pairs: tuple[bytes, ...]) -> str:
+    """``/table?k1=eq.1&k2=is.null``: http-types' renderSimpleQuery (``+`` for a space)."""
+    parts = []
+    for pair in pairs:
+        key, _, value = bytes(pair).partition(b"=")
+        parts.append(_query_encode(key) + "=" + _query_encode(value))
+    return "/" + table + "?" + "&".join(parts)
+
+
+def _query_encode(raw: bytes) -> str:
+    return _quote_from_bytes(raw, safe=" -_.~").replace(" ", "+")
