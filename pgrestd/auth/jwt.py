@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,37 +72,61 @@ class Authenticator:
         return AuthResult(str(role), orjson.dumps(claims).decode(), True)
 
     def _decode(self, token: str) -> dict[str, Any]:
+        if not token:
+            raise JwtInvalid("Empty JWT is sent in Authorization header")
         if token.count(".") != 2:
             raise JwtInvalid("Expected 3 parts in JWT; got " + str(token.count(".") + 1))
         last: Exception | None = None
+        claims: Any = None
         for key in self._keys:
             try:
-                claims = jwt.decode(
-                    token, key, algorithms=self._algorithms,
-                    audience=self._audience,
-                    options={"verify_aud": self._audience is not None, "require": []},
-                    leeway=30,  # PostgREST allows 30 seconds of clock skew
-                )
-            except jwt.ExpiredSignatureError:
-                raise JwtClaimsInvalid("JWT expired") from None
-            except jwt.ImmatureSignatureError:
-                raise JwtClaimsInvalid("JWT not yet valid") from None
-            except jwt.InvalidIssuedAtError:
-                raise JwtClaimsInvalid("JWT issued at future") from None
-            except jwt.InvalidAudienceError:
-                raise JwtClaimsInvalid("JWT not in audience") from None
-            except jwt.InvalidSignatureError as exc:
-                last = exc
-                continue
+                # The signature only: the time and audience claims are checked
+                # below with PostgREST's rules and messages.
+                claims = jwt.decode(token, key, algorithms=self._algorithms, options=_SIGNATURE_ONLY)
+                break
+            except jwt.InvalidAlgorithmError:
+                raise JwtInvalid("Wrong or unsupported encoding algorithm",
+                                 details="JWT is unsecured but expected 'alg' was not 'none'") from None
             except jwt.InvalidTokenError as exc:
                 last = exc
-                continue
-            if not isinstance(claims, dict):
-                raise JwtInvalid("Parsing claims failed")
-            return claims
-        if isinstance(last, jwt.InvalidSignatureError):
-            raise JwtInvalid("No suitable key or wrong key type", details="None of the keys was able to decode the JWT")
-        raise JwtInvalid("JWT cryptographic operation failed")
+        else:
+            if isinstance(last, jwt.InvalidSignatureError):
+                raise JwtInvalid("No suitable key or wrong key type",
+                                 details="None of the keys was able to decode the JWT")
+            raise JwtInvalid("JWT cryptographic operation failed")
+        if not isinstance(claims, dict):
+            raise JwtInvalid("Parsing claims failed")
+        self._validate_claims(claims)
+        return claims
+
+    def _validate_claims(self, claims: dict[str, Any]) -> None:
+        """PostgREST's claim checks, allowing 30 seconds of clock skew."""
+        now = time.time()
+        for name in ("exp", "nbf", "iat"):
+            value = claims.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise JwtClaimsInvalid(f"The JWT '{name}' claim must be a number")
+        exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+        if exp is not None and now - _SKEW > exp:
+            raise JwtClaimsInvalid("JWT expired")
+        if nbf is not None and now + _SKEW < nbf:
+            raise JwtClaimsInvalid("JWT not yet valid")
+        if iat is not None and now + _SKEW < iat:
+            raise JwtClaimsInvalid("JWT issued at future")
+        aud = claims.get("aud")
+        if aud is None:
+            return
+        if isinstance(aud, list) and not all(isinstance(a, str) for a in aud) or not isinstance(aud, (str, list)):
+            raise JwtClaimsInvalid("The JWT 'aud' claim must be a string or an array of strings")
+        if self._audience is None or aud == []:
+            return
+        if (aud if isinstance(aud, list) else [aud]).count(self._audience) == 0:
+            raise JwtClaimsInvalid("JWT not in audience")
+
+
+_SIGNATURE_ONLY = {"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False,
+                   "verify_iss": False, "require": []}
+_SKEW = 30
 
 
 def _lookup(claims: Any, path: tuple[str | int, ...]) -> Any:
