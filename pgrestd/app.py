@@ -19,6 +19,7 @@ from .config import Config
 from .execute import Executor, Outcome, TxSpec
 from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shape, sentinel
 from .cors import cors_headers, preflight_headers
+from .plan.mutate import plan_mutation
 from .plan.read import ReadTemplate, find_relation, plan_read
 from .request.grammar import parse_query
 from .request.preferences import Count, Preferences, Transaction, parse_prefer
