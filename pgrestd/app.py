@@ -19,13 +19,16 @@ from .config import Config
 from .execute import Executor, Outcome, TxSpec
 from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shape, sentinel
 from .cors import cors_headers, preflight_headers
+from .plan.call import CallTemplate, call_body_shape, plan_call
 from .plan.mutate import plan_mutation
 from .plan.read import ReadTemplate, find_relation, plan_read
 from .request.grammar import parse_query
 from .request.preferences import Count, Preferences, Transaction, parse_prefer
 from .request.api import ApiRequest, build_api_request
 from .response import JSON_TYPE, Response, error_response, read_response, write_check, write_response
+from .response import call_check, call_response
 from .sql.fragments import quote_ident
+from .sql.call import BODY_SLOT, binds_body, bound_body, call_statement
 from .sql.mutate import mutate_statement
 from .sql.prequery import settings_statement
 from .sql.read import count_explain_statement, read_statement
@@ -67,6 +70,7 @@ class Api:
         self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
         self._executor: Executor | None = None
         self._read_cache: LruCache[tuple[object, ...], ReadTemplate | None] = LruCache(1024)
+        self._call_cache: LruCache[tuple[object, ...], CallTemplate] = LruCache(1024)
         # Set by pgrestd.wsgi: without a Gunicorn master of ours, a worker that
         # started while the database was down loads the cache itself.
         self.retry_catalog: Callable[[], bool] | None = None
@@ -118,8 +122,12 @@ class Api:
             resp.set_header(name, value)
         if req.method != "HEAD":
             resp.data = response.body
-        else:
+        elif response.status >= 400 or response.body:
             resp.content_length = len(response.body)
+        else:
+            # PostgREST sends no Content-Length on HEAD (Response.hs: cLHeader is
+            # empty for headersOnly); an empty iterable keeps Falcon from adding one.
+            resp.stream = ()
 
     def handle(self, req: falcon.Request) -> Response:
         catalog = self.state.catalog
@@ -151,6 +159,10 @@ class Api:
             return self._prepare_read(request, auth, catalog)
         if kind == "relation" and request.method in _WRITE_METHODS:
             return self._prepare_write(request, auth, catalog)
+        if kind == "rpc":
+            if request.method not in ("GET", "HEAD", "POST"):
+                raise errors.InvalidRpcMethod(request.method)
+            return self._prepare_call(request, auth, catalog)
         if request.method in ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"):
             raise errors.NotImplementedFeature(details=f"{request.method} on /{request.target.name}")
         raise errors.UnsupportedMethod(request.method)
@@ -221,7 +233,8 @@ class Api:
         params = parse_query(request.query_string)
         prefs = self._preferences(request)
         plan = plan_mutation(request, params, prefs, catalog, plan_enabled=cfg.db_plan_enabled,
-                             aggregates_enabled=cfg.db_aggregates_enabled)
+                             aggregates_enabled=cfg.db_aggregates_enabled,
+                             legacy_target_names=cfg.url_use_legacy_target_names)
         sql, sql_params = mutate_statement(plan)
         tx = self._tx(request, auth, sql, sql_params, read_only=False)
         tx = replace(tx, commit=self._write_commits(prefs), check=write_check(plan))
@@ -237,6 +250,66 @@ class Api:
             return write_response(plan, outcome, profile=profile)
 
         return Action(tx, render)
+
+    def _prepare_call(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """GET, HEAD or POST on /rpc/{function}: the call and the read over its result, one statement.
+
+        The transaction is read-only for GET and HEAD and for STABLE or
+        IMMUTABLE functions, uses the function's isolation level and its
+        hoisted SET clauses, and ends as db-tx-end and Prefer say.  Plans
+        are cached by request shape: a POST with another JSON body of the
+        same keys only binds its body.
+        """
+        shape = call_body_shape(request)
+        if shape is None:
+            template = self._call_template(request, catalog, None)
+        else:
+            h = request.headers
+            key = ("call", request.method, request.schema, request.target.name, request.query_string,
+                   h.get("accept"), h.get("range") if request.method == "GET" else None, h.get("prefer"),
+                   h.get("content-type"), shape[0], id(catalog))
+            template = self._call_cache.get_or_build(key, lambda: self._call_template(request, catalog, shape[1]))
+            if not template.reusable:
+                template = self._call_template(request, catalog, None)
+        plan, prefs, params = template.plan, template.prefs, template.params
+        if template.body_slot is not None:
+            assert shape is not None
+            params = params[:BODY_SLOT] + (bound_body(plan, shape[1]),) + params[BODY_SLOT + 1:]
+        tx = self._tx(request, auth, template.sql, params, read_only=plan.read_only)
+        tx = replace(tx, commit=self._write_commits(prefs), check=call_check(plan),
+                     isolation_level=plan.isolation_level)
+        extra_sql, extra_params = "", ()
+        if prefs.timezone is not None:
+            extra_sql, extra_params = _SET_TIMEZONE, (prefs.timezone,)
+        for name, value in plan.settings:
+            extra_sql += ", pg_catalog.set_config(%s, %s, true)"
+            extra_params += (name, value)
+        if extra_sql:
+            tx = replace(tx, settings_sql=tx.settings_sql + extra_sql,
+                         settings_params=tx.settings_params + extra_params)
+        profile = request.schema if len(self.config.db_schemas) > 1 else None
+
+        def render(outcome: Outcome | None) -> Response:
+            assert outcome is not None
+            return call_response(plan, outcome, profile=profile)
+
+        return Action(tx, render)
+
+    def _call_template(self, request: ApiRequest, catalog: Catalog, body: bytes | None) -> CallTemplate:
+        """Parse and plan a call; ``body`` is what :func:`call_body_shape` says gets bound, if known."""
+        cfg = self.config
+        params = parse_query(request.query_string, rpc_read=request.method != "POST")
+        prefs = self._preferences(request)
+        plan = plan_call(request, params, prefs, catalog, max_rows=cfg.db_max_rows,
+                         aggregates_enabled=cfg.db_aggregates_enabled, plan_enabled=cfg.db_plan_enabled,
+                         legacy_target_names=cfg.url_use_legacy_target_names,
+                         hoisted_settings=cfg.db_hoisted_tx_settings)
+        sql, sql_params = call_statement(plan)
+        if not binds_body(plan):
+            return CallTemplate(plan, sql, sql_params, prefs, None)
+        if body is not None and plan.body == body:
+            return CallTemplate(plan, sql, sql_params, prefs, BODY_SLOT)
+        return CallTemplate(plan, sql, sql_params, prefs, None, reusable=False)
 
     def _write_commits(self, prefs: Preferences) -> bool:
         """MainTx.optionalRollback: ``tx=`` (only parsed with *-allow-override) wins over db-tx-end."""
@@ -321,7 +394,10 @@ class Api:
             "basePath": "/",
             "paths": paths,
         }
-        return Response(200, {"Content-Type": JSON_TYPE}, orjson.dumps(doc))
+        headers = {"Content-Type": JSON_TYPE}
+        if len(self.config.db_schemas) > 1:
+            headers["Content-Profile"] = request.schema
+        return Response(200, headers, orjson.dumps(doc))
 
 
 def _cookies(header: str | None) -> str:
@@ -343,7 +419,8 @@ class PgrestdApp(falcon.App):
 
 def create_app(config: Config, state: ProcessState = STATE, workers: int = 1) -> PgrestdApp:
     api = Api(config, state, workers)
-    app = PgrestdApp(media_type=falcon.MEDIA_JSON)
+    # No default Content-Type: a response without a body (a write's 201/204) sends none, as PostgREST.
+    app = PgrestdApp(media_type=None)
     app.req_options.auto_parse_qs_csv = False
     app.req_options.strip_url_path_trailing_slash = False
     app.add_sink(api, prefix="/")

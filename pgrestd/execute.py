@@ -52,6 +52,9 @@ class TxSpec:
     # It costs a second round trip for COMMIT/ROLLBACK; without it, the end
     # of the transaction goes out in the same pipeline as the statement.
     check: Callable[[Outcome], None] | None = None
+    # A function's own isolation level (SET default_transaction_isolation),
+    # which PostgREST uses for the call's transaction; None: READ COMMITTED.
+    isolation_level: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,7 @@ class Executor:
         """
         try:
             with conn.pipeline():
-                conn.execute(_BEGIN_READ if tx.read_only else _BEGIN_WRITE, prepare=False)
+                conn.execute(_begin(tx), prepare=False)
                 conn.execute(tx.settings_sql, tx.settings_params)
                 if tx.pre_request_sql:
                     conn.execute(tx.pre_request_sql, ())
@@ -167,6 +170,16 @@ class Executor:
                 conn.execute(_ROLLBACK, prepare=False)
             raise
         return outcome
+
+
+_ISOLATION_LEVELS = frozenset(("serializable", "repeatable read", "read committed", "read uncommitted"))
+
+
+def _begin(tx: TxSpec) -> str:
+    level = tx.isolation_level
+    if level is None or level not in _ISOLATION_LEVELS:
+        return _BEGIN_READ if tx.read_only else _BEGIN_WRITE
+    return f"BEGIN ISOLATION LEVEL {level.upper()}" + (" READ ONLY" if tx.read_only else "")
 
 
 def _end(conn: psycopg.Connection[Any], commit: bool) -> None:

@@ -195,3 +195,54 @@ def _location(table: str, pairs: tuple[bytes, ...]) -> str:
 
 def _query_encode(raw: bytes) -> str:
     return _quote_from_bytes(raw, safe=" -_.~").replace(" ", "+")
+
+
+# -- function calls (/rpc) -------------------------------------------------------
+
+from .plan.call import CallPlan  # noqa: E402
+
+__all__ += ["call_check", "call_response"]
+
+
+def call_check(plan: CallPlan) -> Callable[[Outcome], None] | None:
+    """What a call's result must satisfy before it may commit; None when nothing (MainTx's CallReadPlan).
+
+    A singular response needs exactly one row (PGRST116); ``max-affected``
+    under ``handling=strict`` bounds the rows (PGRST124).  A failed check
+    rolls the transaction back, so a refused call leaves no trace.
+    """
+    singular = plan.read.media.kind is mt.MediaKind.OBJECT
+    limit = plan.max_affected
+    if not singular and limit is None:
+        return None
+
+    def check(outcome: Outcome) -> None:
+        rows = outcome.page_total
+        if singular and rows != 1:
+            raise SingularityError(rows)
+        if limit is not None and rows > limit:
+            raise MaxAffectedViolation(rows)
+
+    return check
+
+
+def call_response(plan: CallPlan, outcome: Outcome, *, profile: str | None) -> Response:
+    """Status, headers and body of a call (Response.hs, CallReadPlan).
+
+    As a read, without Content-Location; a function returning void answers
+    204 with no body and no Content-Type.
+    """
+    read = plan.read
+    total = total_for(read, outcome)
+    status, content_range = range_status(read.range, outcome.page_total, total)
+    if status == 416:
+        raise out_of_bounds(read.range, outcome.page_total, total)
+    headers = {"Content-Range": content_range}
+    if plan.preference_applied:
+        headers["Preference-Applied"] = plan.preference_applied
+    if plan.returns_void:
+        return apply_guc_overrides(Response(204, headers), outcome)
+    headers["Content-Type"] = read.media.content_type_header
+    if profile is not None:
+        headers["Content-Profile"] = profile
+    return apply_guc_overrides(Response(status, headers, outcome.body or b""), outcome)

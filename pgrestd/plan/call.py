@@ -13,27 +13,30 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..catalog import Catalog, Function, Table
+from ..catalog import Catalog, Column, Function, Table
 from ..catalog.model import FunctionArg
-from ..errors import AmbiguousRpc, ApiError, InvalidBody, MaxAffectedViolation, NoRpc, NotImplementedFeature
+from ..errors import AmbiguousRpc, ApiError, InvalidBody, MediaTypeError, NoRpc, NotImplementedFeature
 from ..request import media as mt
 from ..request.api import ApiRequest
 from ..request.model import Filter, LogicNode, LogicTree, QueryParams
-from ..request.payload import parse_csv, parse_payload, parse_urlencoded
+from ..request.payload import parse_payload, parse_urlencoded
 from ..request.preferences import Handling, Preferences
 from ..request.ranges import effective_range, parse_range_header
 from .read import READ_MEDIA, NullEmbedFilter, ReadNode, ReadPlan, read_tree
 
 __all__ = [
-    "CallPlan",
-    "MaxAffectedRpcViolation",
     "SOURCE",
-    "call_check",
+    "CallPlan",
+    "CallTemplate",
+    "MaxAffectedRpcViolation",
+    "call_body_shape",
     "find_function",
+    "fuzzy_closest",
+    "no_function_error",
     "plan_call",
 ]
 
@@ -64,6 +67,28 @@ _ISOLATION = "default_transaction_isolation"
 _ISOLATION_LEVELS = frozenset(("serializable", "repeatable read", "read committed", "read uncommitted"))
 
 
+class _UnknownColumns(Mapping[str, Column]):
+    """Any name is a column of unknown type (PostgREST's unknownField).
+
+    A result that is not a relation's rows (a scalar, TABLE, OUT parameters,
+    a composite type) has no columns in the catalog; PostgREST then walks a
+    JSON path with ``to_jsonb`` and searches text with ``to_tsvector``
+    whatever the column's type, as it does for any type it does not know.
+    """
+
+    def __getitem__(self, name: str) -> Column:
+        return Column(name=name, type="", nullable=True, default=None, description=None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+_UNKNOWN_COLUMNS = _UnknownColumns()
+
+
 class MaxAffectedRpcViolation(ApiError):
     """PGRST128: ``max-affected`` with ``handling=strict`` needs a set-returning function."""
 
@@ -81,9 +106,10 @@ class CallPlan:
     (KeyParams), with their values either in ``direct`` (query string or form
     fields; a tuple for a variadic parameter) or read from the JSON ``body``
     in SQL (JsonArgs).  ``returning`` lists the columns the call must return
-    for the read (``("*",)`` for all of them, empty for ``*`` without a
-    table alias).  ``custom`` is the SQL type a scalar result is sent as when
-    the function returns a media-type domain ("text/plain" ...).
+    for the read (``("*",)`` for all of them; empty for a scalar result,
+    returned as ``pgrst_scalar``).  ``custom`` is the SQL type a scalar
+    result is sent as when the function returns a media-type domain
+    ("text/plain" ...).  ``alias`` names the call's rows in the read.
     """
 
     function: Function
@@ -99,7 +125,6 @@ class CallPlan:
     read_only: bool
     isolation_level: str | None
     settings: tuple[tuple[str, str], ...]
-    is_post: bool
     max_affected: int | None
     preference_applied: str | None
 
@@ -144,7 +169,7 @@ def plan_call(
     body: _Body | None = None
     if is_post:
         body = _read_body(request.body, content, params.columns)
-        keys = frozenset(params.columns) if params.columns is not None else body.keys
+        keys = body.keys
     else:
         keys = frozenset(name for name, _ in params.params)
     fn = find_function(catalog, request.schema, request.target.name, keys, content.kind, is_post)
@@ -154,7 +179,7 @@ def plan_call(
     alias = fn.table_name or fn.name
     table = catalog.table(fn.schema, alias) or Table(
         schema=fn.schema, name=alias, kind="", description=None, columns=(), primary_key=(),
-        insertable=False, updatable=False, deletable=False)
+        insertable=False, updatable=False, deletable=False, column_index=_UNKNOWN_COLUMNS)
     root = read_tree(catalog, request.schema, params, table, top, max_rows=max_rows,
                      aggregates_enabled=aggregates_enabled, legacy_target_names=legacy_target_names,
                      source=(SOURCE, alias))
@@ -198,34 +223,56 @@ def plan_call(
         read_only=not is_post or fn.volatility != "v",
         isolation_level=isolation,
         settings=settings,
-        is_post=is_post,
         max_affected=prefs.max_affected if prefs.handling is Handling.STRICT else None,
         preference_applied=prefs.applied_for("call"),
     )
 
 
-def call_check(plan: CallPlan) -> object:
-    """What the result must satisfy before the transaction may commit (MainTx's CallReadPlan).
+@dataclass(frozen=True, slots=True)
+class CallTemplate:
+    """A planned call and its statement, reusable for every request of the same shape.
 
-    A singular response needs exactly one row (PGRST116); ``max-affected``
-    under ``handling=strict`` bounds the rows (PGRST124).  Returns None when
-    nothing is checked, else a callable raising the error.
+    The shape is everything but the body's values: a JSON body with the
+    same keys, or any raw body for a single unnamed parameter, gives the
+    same plan and SQL text, the body being bound at ``body_slot`` (None when
+    the statement does not bind it).  A template that is not ``reusable``
+    holds a body it could not locate and serves no other request.
     """
-    from ..errors import SingularityError
 
-    singular = plan.read.media.kind is mt.MediaKind.OBJECT
-    limit = plan.max_affected
-    if not singular and limit is None:
+    plan: CallPlan
+    sql: str
+    params: tuple[object, ...]
+    prefs: Preferences
+    body_slot: int | None
+    reusable: bool = True
+
+
+def call_body_shape(request: ApiRequest) -> tuple[object, bytes] | None:
+    """What of the body the plan depends on (a hashable), and the body as it gets bound.
+
+    None when the body's values shape the plan (form fields, ``columns=``)
+    or the body is refused: such requests are planned every time, which
+    also keeps PostgREST's order of errors.
+    """
+    if request.method != "POST":
+        return (), b""
+    if "columns" in request.query_string:
         return None
-
-    def check(outcome: object) -> None:
-        rows = outcome.page_total  # type: ignore[attr-defined]
-        if singular and rows != 1:
-            raise SingularityError(rows)
-        if limit is not None and rows > limit:
-            raise MaxAffectedViolation(rows)
-
-    return check
+    kind = mt.parse_content_type(request.headers.get("content-type")).kind
+    try:
+        if kind is mt.MediaKind.JSON:
+            if not request.body:
+                return ("empty",), b""
+            payload = parse_payload(request.body, None)
+        elif kind is mt.MediaKind.CSV:
+            payload = parse_payload(request.body, "text/csv")
+        elif kind in _RAW_BODY:
+            return ("raw", kind), request.body
+        else:
+            return None
+    except ApiError:
+        return None
+    return (kind, payload.keys, payload.is_object), payload.raw
 
 
 # -- the body of a POST -----------------------------------------------------------
@@ -248,12 +295,12 @@ def _read_body(body: bytes, content: mt.MediaType, columns: tuple[str, ...] | No
         if columns is None and not body:
             return _Body(frozenset(), body, False)  # an empty body is the empty object
         payload = parse_payload(body, None, columns=columns)
-        return _Body(frozenset(payload.keys or ()), payload.raw, payload.is_object)
+        keys = payload.keys if columns is None else columns
+        return _Body(frozenset(keys or ()), payload.raw, payload.is_object)
     if kind is mt.MediaKind.URLENCODED:
         fields = tuple(parse_urlencoded(body))
         return _Body(frozenset(k for k, _ in fields), body, True, fields)
     if kind is mt.MediaKind.CSV:
-        parse_csv(body)  # refuses what cassava refuses, before the payload is built
         payload = parse_payload(body, "text/csv")
         return _Body(frozenset(payload.keys or ()), payload.raw, payload.is_object)
     if kind in _RAW_BODY:
@@ -435,41 +482,32 @@ def _levenshtein_similarity(a: str, b: str) -> float:
 def _negotiate(request: ApiRequest, fn: Function, root: ReadNode, plan_enabled: bool) -> tuple[mt.MediaType, str | None]:
     """Plan.negotiateContent for a function: the builtin handlers, plus a media-type domain it returns.
 
-    A function returning a domain named like a media type ("text/plain",
-    "application/octet-stream", "*/*" ...) produces that type from its
-    scalar result (SchemaCache.mediaHandlers); with the default select only.
+    The first accepted type that can be produced wins.  The vnd.pgrst types
+    cannot be overridden; otherwise a function returning a domain named
+    like a media type ("text/plain", "application/octet-stream", or "*/*"
+    for any) produces that type from its scalar result, with the default
+    select only (SchemaCache.mediaHandlers, lookupHandler).
     """
-    produced: Mapping[mt.MediaType, mt.MediaType] = _BUILTIN
-    custom: tuple[mt.MediaType, mt.MediaType, str] | None = None
-    domain = _media_domain(fn)
+    custom = _media_domain(fn)
     default_select = (not root.children and len(root.select) == 1 and root.select[0].field.name == "*"
-                      and root.select[0].aggregate is None)
-    if domain is not None and default_select:
-        custom = domain
+                      and not root.select[0].field.json_path and root.select[0].aggregate is None)
+    if not default_select:
+        custom = None
     accepted = mt.parse_accept(request.headers.get("accept"))
     for media in accepted:
-        if custom is not None:
-            key, resolved, sql_type = custom
+        vendor = media.kind in (mt.MediaKind.OBJECT, mt.MediaKind.ARRAY, mt.MediaKind.PLAN)
+        if custom is not None and not vendor:
+            key, sent, sql_type = custom
             if key == mt.ANY or key == media:
-                return _head(request, resolved), sql_type
-        found = _builtin(media, produced, plan_enabled)
-        if found is not None:
-            if found.kind is mt.MediaKind.PLAN:
-                raise NotImplementedFeature(details="application/vnd.pgrst.plan")
-            return _head(request, found), None
-    raise mt.MediaTypeError([m.mime for m in accepted])
-
-
-def _head(request: ApiRequest, media: mt.MediaType) -> mt.MediaType:
-    return media
-
-
-def _builtin(media: mt.MediaType, produced: Mapping[mt.MediaType, mt.MediaType],
-             plan_enabled: bool) -> mt.MediaType | None:
-    try:
-        return mt.negotiate([media], produced, vendor_types=True, plan_enabled=plan_enabled)
-    except ApiError:
-        return None
+                return sent, sql_type
+        try:
+            found = mt.negotiate([media], _BUILTIN, vendor_types=True, plan_enabled=plan_enabled)
+        except ApiError:
+            continue
+        if found.kind is mt.MediaKind.PLAN:
+            raise NotImplementedFeature(details="application/vnd.pgrst.plan")
+        return found, None
+    raise MediaTypeError([m.mime for m in accepted])
 
 
 def _media_domain(fn: Function) -> tuple[mt.MediaType, mt.MediaType, str] | None:

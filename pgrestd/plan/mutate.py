@@ -2,36 +2,38 @@
 
 Follows PostgREST's Plan.hs (mutateReadPlan, mutatePlan,
 inferColsEmbedNeeds) and ApiRequest.hs for what is checked before planning
-(ranges, the payload), in PostgREST's order: PGRST114/PGRST103, PGRST102,
-PGRST205, the select (PGRST123, embeds), PGRST108, PGRST105, PGRST204,
-PGRST122, then content negotiation (PGRST107).
+(ranges, the payload), in PostgREST's order: PGRST103/PGRST114/PGRST109,
+PGRST102, PGRST205, the read of the returned rows (PGRST123, PGRST200/201,
+PGRST108), PGRST105, PGRST204, PGRST122, then content negotiation
+(PGRST107).  The returned rows are read by the read planner itself, rooted
+at the mutation's CTE, so ``?select=`` embeds work on writes as on reads.
+
+Limited PATCH/DELETE (``limit``/``offset`` with an ``order``) follow
+PostgREST 12; PostgREST 13 dropped them for ``Prefer: max-affected``.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 from ..catalog import Catalog, Column, Table
-from ..errors import (
-    AggregatesNotAllowed,
-    ColumnNotFound,
-    InvalidFilters,
-    LimitNoOrderError,
-    NotEmbedded,
-    NotImplementedFeature,
-)
+from ..catalog.model import QualifiedName
+from ..errors import ColumnNotFound, InvalidFilters, LimitNoOrderError, NotImplementedFeature
 from ..request import media as mt
 from ..request.api import ApiRequest
-from ..request.model import Compare, Filter, LogicNode, OrderTerm, QueryParams, SelectEmbed, SelectField
+from ..request.model import Compare, Filter, LogicNode, OrderTerm, QueryParams
 from ..request.payload import Payload, parse_payload
 from ..request.preferences import Action, Handling, Missing, Preferences, Representation, Resolution
 from ..request.ranges import ALL, RowRange, effective_range, parse_range_header
-from .read import READ_MEDIA, find_relation
+from .read import READ_MEDIA, ReadNode, find_relation, read_tree
 
-__all__ = ["Mutation", "MutatePlan", "OnConflict", "MUTATIONS", "plan_mutation"]
+__all__ = ["MUTATIONS", "SOURCE", "MutatePlan", "Mutation", "OnConflict", "plan_mutation"]
+
+# The CTE holding the mutation's RETURNING rows (PostgREST's sourceCTEName).
+SOURCE = "pgrst_source"
 
 
 class Mutation(enum.StrEnum):
@@ -64,9 +66,11 @@ class MutatePlan:
     (PostgREST's iColumns set).  ``where`` holds the root filters and logic
     trees: the rows an UPDATE or DELETE touches, or for PUT the conditions
     the body row must meet.  ``returning`` is empty for ``RETURNING 1``.
-    ``range`` and ``order`` bound a limited UPDATE/DELETE; ``order`` also
-    sorts the returned representation.  ``location_keys`` is set only when
-    an insert answers with a Location header (``return=headers-only``).
+    ``range`` and ``order`` bound a limited UPDATE/DELETE.  ``read`` is the
+    read of the returned rows (``?select=`` with embeds, embed filters,
+    orders), rooted at the ``pgrst_source`` CTE under the table's name.
+    ``location_keys`` is set only when an insert answers with a Location
+    header (``return=headers-only``).
     """
 
     mutation: Mutation
@@ -79,7 +83,7 @@ class MutatePlan:
     apply_defaults: bool
     order: tuple[OrderTerm, ...]
     range: RowRange
-    select: tuple[SelectField, ...]
+    read: ReadNode
     media: mt.MediaType
     representation: Representation | None
     count: bool
@@ -87,6 +91,8 @@ class MutatePlan:
     max_affected: int | None
     merge_duplicates: bool
     applied: str | None
+    # Data representations: (source type, target type) -> cast function.
+    representations: Mapping[tuple[str, str], QualifiedName] = field(default_factory=dict)
 
     @property
     def full(self) -> bool:
@@ -111,6 +117,7 @@ def plan_mutation(
     *,
     plan_enabled: bool = False,
     aggregates_enabled: bool = False,
+    legacy_target_names: bool = True,
 ) -> MutatePlan:
     mutation = MUTATIONS[request.method]
     rng = _range(request, params, mutation)
@@ -119,12 +126,12 @@ def plan_mutation(
         columns_param = params.columns if mutation in (Mutation.CREATE, Mutation.UPDATE) else None
         payload = parse_payload(request.body, request.headers.get("content-type"), columns=columns_param)
     table = find_relation(catalog, request.schema, request.target.name)
-    select = _select(params, aggregates_enabled)
-    _check_embed_targets(params)
+    read = read_tree(catalog, request.schema, _output_params(params), table, ALL, max_rows=None,
+                     aggregates_enabled=aggregates_enabled, legacy_target_names=legacy_target_names,
+                     source=(SOURCE, table.name))
     order = params.order_at(())
-    for term in order:
-        if term.relation is not None:
-            raise NotEmbedded(term.relation)
+    if rng != ALL and any(term.relation is not None for term in order):
+        raise NotImplementedFeature(details="a limited update or delete ordered by an embedded resource")
     if mutation is Mutation.UPSERT:
         _check_put_filters(table, params)
     columns: tuple[Column, ...] = ()
@@ -151,7 +158,7 @@ def plan_mutation(
     where = params.filters_at(()) + params.logic_at(())
     if mutation is Mutation.CREATE:
         where = ()
-    returning = _returning(select, pk, representation, order)
+    returning = _returning(read, pk, representation, order)
     location_keys = pk if mutation is Mutation.CREATE and representation is Representation.HEADERS_ONLY else ()
     max_affected = None
     if mutation in (Mutation.UPDATE, Mutation.DELETE) and prefs.handling is Handling.STRICT:
@@ -169,7 +176,7 @@ def plan_mutation(
         apply_defaults=prefs.missing is Missing.DEFAULT and mutation in (Mutation.CREATE, Mutation.UPDATE),
         order=order,
         range=rng if mutation in (Mutation.UPDATE, Mutation.DELETE) else ALL,
-        select=select,
+        read=read,
         media=media,
         representation=representation,
         count=prefs.should_count,
@@ -177,6 +184,7 @@ def plan_mutation(
         max_affected=max_affected,
         merge_duplicates=merge,
         applied=applied,
+        representations=catalog.representations,
     )
 
 
@@ -197,28 +205,15 @@ def _range(request: ApiRequest, params: QueryParams, mutation: Mutation) -> RowR
     return rng
 
 
-def _select(params: QueryParams, aggregates_enabled: bool) -> tuple[SelectField, ...]:
-    out: list[SelectField] = []
-    for item in params.select:
-        if isinstance(item, SelectEmbed):
-            # The returned rows will be read through the read builder once it embeds.
-            raise NotImplementedFeature(details="resource embedding on the rows a write returns")
-        if item.aggregate is not None and not aggregates_enabled:
-            raise AggregatesNotAllowed()
-        out.append(item)
-    return tuple(out)
+def _output_params(params: QueryParams) -> QueryParams:
+    """The query as the read of a write's returned rows sees it (Plan.readPlan on a mutation).
 
-
-def _check_embed_targets(params: QueryParams) -> None:
-    """Plan.addFilters/addLogicTrees on a write: filters on an embed path need that embed.
-
-    Orders and limits on embed paths are not read for writes (addOrders and
-    addRanges skip mutations), so they are not checked.
+    Root filters select the rows to change, not the rows to show
+    (addFilters takes only qsFiltersNotRoot); root logic trees likewise, or
+    a PATCH that changes the filtered column would hide its own rows.
+    Ranges are not read for writes (addRanges), nor is db-max-rows.
     """
-    paths = {path for path, _ in params.filters_not_root}
-    paths |= {path for path, _ in params.logic if path}
-    for path in sorted(paths):
-        raise NotEmbedded(path[0])
+    return replace(params, filters_root=(), logic=tuple(item for item in params.logic if item[0]), ranges=())
 
 
 def _check_put_filters(table: Table, params: QueryParams) -> None:
@@ -244,19 +239,29 @@ def _column(table: Table, name: str) -> Column:
     return column
 
 
-def _returning(select: tuple[SelectField, ...], pk: tuple[str, ...], representation: Representation | None,
+def _returning(read: ReadNode, pk: tuple[str, ...], representation: Representation | None,
                order: tuple[OrderTerm, ...]) -> tuple[str, ...]:
-    """Plan.inferColsEmbedNeeds: the selected columns plus the primary key, or ``*``.
+    """Plan.inferColsEmbedNeeds: the selected columns, the embeds' join columns and the primary key, or ``*``.
 
     Only when rows go back (``return=representation`` or ``headers-only``);
-    PostgREST's sorted set keeps RETURNING stable.  The order columns are
-    added so the representation can be sorted.
+    sorted as PostgREST's set, which keeps RETURNING stable.  The root's
+    order columns are added so the representation can be sorted.
     """
     if representation is None or representation is Representation.MINIMAL:
         return ()
-    names = {item.field.name for item in select}
-    if "*" in names:
+    names = {item.field.name for item in read.select}
+    for child in read.children:
+        rel = child.rel
+        if rel is None:
+            continue
+        if rel.is_computed:
+            return ("*",)
+        if rel.junction is not None:
+            names.update(col for col, _ in rel.junction.source_columns)
+        else:
+            names.update(col for col, _ in rel.columns)
+    if "*" in names or (not read.select and not read.children):
         return ("*",)
     names.update(pk)
-    names.update(term.field.name for term in order)
+    names.update(term.field.name for term in order if term.relation is None)
     return tuple(sorted(names))

@@ -44,7 +44,7 @@ from ..request.preferences import Count, Preferences
 from ..request.ranges import ALL, RowRange, apply_max_rows, effective_range, parse_range_header
 from ..sql.fragments import ident, qualified
 
-__all__ = ["ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "find_relation", "READ_MEDIA"]
+__all__ = ["ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "read_tree", "find_relation", "READ_MEDIA"]
 
 # What a table or view read can produce (PostgREST's built-in handlers).
 READ_MEDIA = (mt.JSON, mt.CSV, mt.GEOJSON)
@@ -223,6 +223,28 @@ def plan_read(
     return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations)
 
 
+def read_tree(
+    catalog: Catalog,
+    schema: str,
+    params: QueryParams,
+    table: Table,
+    top: RowRange,
+    *,
+    max_rows: int | None,
+    aggregates_enabled: bool,
+    legacy_target_names: bool = True,
+    source: tuple[str, str] | None = None,
+) -> ReadNode:
+    """The ReadNode tree over ``table``; with ``source`` = (cte, alias) the root reads that CTE instead.
+
+    PostgREST reads a function's result this way (addRels' root case for
+    ActRoutine): ``FROM pgrst_source AS <relation>``, the alias naming the
+    relation the function returns so its relationships can be embedded.
+    """
+    builder = _TreeBuilder(catalog, schema, params, max_rows, aggregates_enabled, legacy_target_names)
+    return builder.build(table, params.select, top, source)
+
+
 class _TreeBuilder:
     """Builds the ReadNode tree: PostgREST's readPlan stages in one recursive pass."""
 
@@ -235,8 +257,9 @@ class _TreeBuilder:
         self.aggregates_enabled = aggregates_enabled
         self.legacy = legacy_target_names
 
-    def build(self, table: Table, items: tuple[SelectItem, ...], top: RowRange) -> ReadNode:
-        root = self._node(table, items, path=(), depth=0, parent=None, embed=None, top=top)
+    def build(self, table: Table, items: tuple[SelectItem, ...], top: RowRange,
+              source: tuple[str, str] | None = None) -> ReadNode:
+        root = self._node(table, items, path=(), depth=0, parent=None, embed=None, top=top, source=source)
         self._check_unused_paths(root)
         return root
 
@@ -254,7 +277,7 @@ class _TreeBuilder:
 
     def _node(self, table: Table, items: tuple[SelectItem, ...], *, path: tuple[frozenset[str], ...], depth: int,
               parent: ReadNode | None, embed: SelectEmbed | None, top: RowRange | None = None,
-              rel: Relationship | None = None) -> ReadNode:
+              rel: Relationship | None = None, source: tuple[str, str] | None = None) -> ReadNode:
         fields: list[SelectField] = []
         embeds: list[SelectEmbed] = []
         for item in items:
@@ -269,6 +292,9 @@ class _TreeBuilder:
             # and columns with a data representation are formatted one by one.
             fields = [f for item in fields for f in _expand_star(table, item)]
         node = ReadNode(table=table, select=tuple(fields), where=(), order=(), range=ALL, depth=depth)
+        if source is not None:
+            # A root read from a CTE (a function's result): FROM "cte" AS "alias".
+            node = replace(node, function_from=ident(source[0]), from_alias=source[1])
         if embed is not None and parent is not None and rel is not None:
             node = self._attach(node, parent, embed, rel)
         children = []

@@ -19,7 +19,7 @@ import orjson
 from ..errors import InvalidBody
 from . import media as mt
 
-__all__ = ["Payload", "parse_payload", "parse_csv", "parse_urlencoded"]
+__all__ = ["Payload", "parse_csv", "parse_payload", "parse_urlencoded"]
 
 # PGRST102 messages, word for word.
 _INVALID_JSON = "Empty or invalid json"

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from psycopg.types.json import Json, Jsonb
 
-from ..catalog import Table
-from ..plan.mutate import Mutation, MutatePlan
+from ..catalog import Column, Table
+from ..plan.mutate import SOURCE, MutatePlan, Mutation
 from ..request import media as mt
-from ..request.model import Field, LogicNode, SelectField
+from ..request.model import LogicNode
 from ..request.preferences import Resolution
 from ..request.ranges import ALL
 from .fragments import ident, literal_text, qualified
@@ -24,7 +24,7 @@ from .read import SqlBuilder
 
 __all__ = ["mutate_statement"]
 
-_SOURCE = "pgrst_source"
+_SOURCE = SOURCE
 _OUTPUT = "pgrst_output"
 _BODY = '"pgrst_body"'
 _AFFECTED = "pgrst_affected_rows"
@@ -83,16 +83,29 @@ class _WriteBuilder(SqlBuilder):
             source, prefix = "pgrst_json_defs.val", "jsonb"
         else:
             source, prefix = "pgrst_payload.json_data", "json"
-        out.append("LATERAL (SELECT " + ", ".join(ident(c.name) for c in columns) + " FROM ")
+        out.append("LATERAL (SELECT " + ", ".join(self.parsed(c) for c in columns) + " FROM ")
         if not columns:
             # `{}` is one row of defaults, `[{}, {}]` as many rows as objects.
             out.append("(values(1)) _ " if is_object else f"{prefix}_array_elements({source}) _ ")
         else:
             fn = f"{prefix}_to_record" if is_object else f"{prefix}_to_recordset"
-            typed = ", ".join(ident(c.name) + " " + _sql_text(c.type) for c in columns)
+            typed = ", ".join(ident(c.name) + " " + self.input_type(c) for c in columns)
             out.append(f"{fn}({source}) AS _({typed}) " + ("LIMIT 1" if limit_one else ""))
         out.append(") pgrst_body ")
         return "".join(out)
+
+    def _json_parser(self, column: Column) -> tuple[str, str] | None:
+        return self.reps.get(("json", column.type))
+
+    def input_type(self, column: Column) -> str:
+        """The type json_to_recordset reads a column as: json when a representation parses it."""
+        return "json" if self._json_parser(column) is not None else _sql_text(column.type)
+
+    def parsed(self, column: Column) -> str:
+        """A body column in the column's type: through its json -> type cast function (withJsonParse)."""
+        parser = self._json_parser(column)
+        name = ident(column.name)
+        return f"{qualified(*parser)}({name}) AS {name}" if parser is not None else name
 
     # -- pieces ----------------------------------------------------------------
 
@@ -184,21 +197,8 @@ class _WriteBuilder(SqlBuilder):
     # -- the returned rows -------------------------------------------------------
 
     def output(self, plan: MutatePlan) -> str:
-        """The representation: ``?select=`` over the returned rows (the read plan's root, from the CTE)."""
-        table = plan.table
-        alias = ident(table.name)
-        select = plan.select or (SelectField(Field("*")),)
-        cols = ", ".join(self.select_item(alias, table, item) for item in select)
-        sql = f"SELECT {cols} FROM {_SOURCE} AS {alias}"
-        sql += self.group_by(alias, table, select)
-        return sql + self.order(alias, table, plan.order)
-
-    def group_by(self, qi: str, table: Table, select: tuple[SelectField, ...]) -> str:
-        if not any(s.aggregate is not None for s in select):
-            return ""
-        terms = [ident(s.alias) if s.alias is not None else self.field(qi, table, s.field)
-                 for s in select if s.aggregate is None]
-        return " GROUP BY " + ", ".join(terms) if terms else ""
+        """The representation: the read plan over the returned rows (``FROM pgrst_source AS "table"``)."""
+        return self.node_query(plan.read)
 
 
 def _row_ids(plan: MutatePlan) -> list[str]:
@@ -247,7 +247,7 @@ def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
 
     Parameters are taken in text order, so the pieces are rendered left to right.
     """
-    b = _WriteBuilder()
+    b = _WriteBuilder(plan.representations)
     sql = f"WITH {_SOURCE} AS (" + b.mutation(plan) + ")"
     csv = plan.full and plan.media.kind is mt.MediaKind.CSV
     if csv:

@@ -34,7 +34,7 @@ from ..request.preferences import Count
 from ..request.ranges import ALL, RowRange
 from .fragments import ident, qualified
 
-__all__ = ["SqlBuilder", "read_statement", "count_explain_statement", "array_literal"]
+__all__ = ["SqlBuilder", "read_statement", "count_explain_statement", "array_literal", "body_expression"]
 
 _JSON_TYPES = frozenset(("json", "jsonb"))
 _SOURCE = "pgrst_source"
@@ -350,6 +350,11 @@ def _body(media: mt.MediaType) -> str:
                 "coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))::text")
     agg = "json_agg(_postgrest_t)"
     return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')::text"
+
+
+def body_expression(media: mt.MediaType) -> str:
+    """The body column for ``media`` over ``_postgrest_t`` (handlerF), for statements other than a read."""
+    return _body(media)
 
 
 def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
