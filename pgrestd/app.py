@@ -114,7 +114,7 @@ class Api:
             # A bug, not a client or database error: say so in PostgREST's shape and log it.
             log.exception("internal error on %s %s", req.method, req.relative_uri)
             response = error_response(errors.ApiError(), self.verbose)
-        resp.status = response.status
+        resp.status = f"{response.status} {response.reason}" if response.reason else response.status
         for name, value in response.headers.items():
             if not value.isascii():
                 # WSGI carries header bytes as latin-1 text; PostgREST sends UTF-8 bytes.

@@ -37,8 +37,10 @@ __all__ = [
     "UnacceptableFilter",
     "InvalidPreferences",
     "AggregatesNotAllowed",
+    "PgrstParseError",
     "MaxAffectedViolation",
     "InvalidResourcePath",
+    "MaxAffectedRpcViolation",
     "OpenAPIDisabled",
     "NotImplementedFeature",
     "NoRelBetween",
@@ -62,6 +64,7 @@ class ApiError(Exception):
     code: str = "PGRSTX00"
     status: int = 500
     message: str = "Internal error"
+    reason: str | None = None  # a custom reason phrase for the status line
 
     def __init__(
         self,
@@ -241,6 +244,20 @@ class InvalidPreferences(ApiError):
         super().__init__(details="Invalid preferences: " + ", ".join(prefs))
 
 
+class PgrstParseError(ApiError):
+    """A ``RAISE SQLSTATE 'PGRST'`` whose MESSAGE or DETAIL is not the JSON PostgREST expects."""
+
+    code, status = "PGRST121", 500
+    message = "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"
+
+    def __init__(self, *, details: str, message_error: bool = False) -> None:
+        hint = ("MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: "
+                "'details', 'hint'." if message_error else
+                "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: "
+                "'status_text'.")
+        super().__init__(details=details, hint=hint)
+
+
 class AggregatesNotAllowed(ApiError):
     code, status, message = "PGRST123", 400, "Use of aggregate functions is not allowed"
 
@@ -275,6 +292,13 @@ class PayloadTooLarge(ApiError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(details=f"The request body exceeds the limit of {limit} bytes (server-max-body-size)")
+
+
+class MaxAffectedRpcViolation(ApiError):
+    """``max-affected`` with ``handling=strict`` needs a set-returning function."""
+
+    code, status = "PGRST128", 400
+    message = "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"
 
 
 # -- PGRST2xx: the schema cache -------------------------------------------------

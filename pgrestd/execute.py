@@ -254,6 +254,37 @@ def sqlstate_status(code: str, message: str, authenticated: bool = False) -> int
     return status or 400
 
 
+def _raised_pgrst(message: str, detail: str | None) -> errors.ApiError:
+    """``RAISE SQLSTATE 'PGRST'``: the function chooses the whole response (PostgREST's parseRaisePGRST).
+
+    MESSAGE is ``{"code", "message", "details"?, "hint"?}``; DETAIL is
+    ``{"status", "status_text"?, "headers"?}``.
+    """
+    try:
+        body = orjson.loads(message)
+        if not (isinstance(body, dict) and isinstance(body.get("code"), str)
+                and isinstance(body.get("message"), str)):
+            raise ValueError
+    except ValueError:
+        return errors.PgrstParseError(details=f"Invalid JSON value for MESSAGE: '{message}'", message_error=True)
+    if detail is None:
+        return errors.PgrstParseError(details="DETAIL is missing in the RAISE statement")
+    try:
+        spec = orjson.loads(detail)
+        status = spec["status"]
+        headers = spec.get("headers") or {}
+        if not isinstance(status, int) or not isinstance(headers, dict) or \
+                not all(isinstance(v, str) for v in headers.values()):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        return errors.PgrstParseError(details=f"Invalid JSON value for DETAIL: '{detail}'")
+    error = errors.DatabaseError(body["code"], status, body["message"], details=body.get("details"),
+                                 hint=body.get("hint"), headers=headers)
+    text = spec.get("status_text")
+    error.reason = text if isinstance(text, str) else None
+    return error
+
+
 def map_database_error(exc: psycopg.Error, authenticated: bool = False) -> errors.ApiError:
     code = exc.sqlstate
     if code is None and isinstance(exc, psycopg.DataError):
@@ -266,6 +297,8 @@ def map_database_error(exc: psycopg.Error, authenticated: bool = False) -> error
         return errors.ClientError(details=str(exc).strip() or None)
     diag = exc.diag
     message = diag.message_primary or str(exc)
+    if code == "PGRST":
+        return _raised_pgrst(message, diag.message_detail)
     status = sqlstate_status(code, message, authenticated)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return errors.DatabaseError(code, status, message, details=diag.message_detail,

@@ -34,6 +34,7 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    reason: str | None = None  # a custom reason phrase (RAISE SQLSTATE 'PGRST' status_text)
 
 
 def total_for(plan: ReadPlan, outcome: Outcome) -> int | None:
@@ -105,7 +106,7 @@ def apply_guc_overrides(response: Response, outcome: Outcome) -> Response:
 def error_response(error: ApiError, verbose: bool = True) -> Response:
     headers = {"Content-Type": JSON_TYPE, "Proxy-Status": f"PostgREST; error={error.code}"}
     headers.update(error.headers)
-    return Response(error.status, headers, error.body(verbose))
+    return Response(error.status, headers, error.body(verbose), error.reason)
 
 
 # -- writes ------------------------------------------------------------------------

@@ -45,7 +45,8 @@ class Authenticator:
         self.anon_role = anon_role
         self._audience = audience
         self._role_path = parse_claim_path(role_claim_key)
-        self._anon = AuthResult(anon_role, "{}", False) if anon_role else None
+        # request.jwt.claims always carries the role in effect, as PostgREST sets it.
+        self._anon = AuthResult(anon_role, orjson.dumps({"role": anon_role}).decode(), False) if anon_role else None
         self._keys, self._algorithms = _load_keys(secret, secret_is_base64)
 
     def authenticate(self, authorization: str | None) -> AuthResult:
@@ -68,7 +69,7 @@ class Authenticator:
             # counts as unauthenticated for 401/403 (PostgREST's AuthSpec).
             if not self.anon_role:
                 raise AnonymousDisabled()
-            return AuthResult(self.anon_role, orjson.dumps(claims).decode(), False)
+            return AuthResult(self.anon_role, orjson.dumps({**claims, "role": self.anon_role}).decode(), False)
         return AuthResult(str(role), orjson.dumps(claims).decode(), True)
 
     def _decode(self, token: str) -> dict[str, Any]:

@@ -19,7 +19,15 @@ from types import MappingProxyType
 
 from ..catalog import Catalog, Column, Function, Table
 from ..catalog.model import FunctionArg
-from ..errors import AmbiguousRpc, ApiError, InvalidBody, MediaTypeError, NoRpc, NotImplementedFeature
+from ..errors import (
+    AmbiguousRpc,
+    ApiError,
+    InvalidBody,
+    MaxAffectedRpcViolation,
+    MediaTypeError,
+    NoRpc,
+    NotImplementedFeature,
+)
 from ..request import media as mt
 from ..request.api import ApiRequest
 from ..request.model import Filter, LogicNode, LogicTree, QueryParams
@@ -32,7 +40,6 @@ __all__ = [
     "SOURCE",
     "CallPlan",
     "CallTemplate",
-    "MaxAffectedRpcViolation",
     "call_body_shape",
     "find_function",
     "fuzzy_closest",
@@ -87,13 +94,6 @@ class _UnknownColumns(Mapping[str, Column]):
 
 
 _UNKNOWN_COLUMNS = _UnknownColumns()
-
-
-class MaxAffectedRpcViolation(ApiError):
-    """PGRST128: ``max-affected`` with ``handling=strict`` needs a set-returning function."""
-
-    code, status = "PGRST128", 400
-    message = "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fragments import literal_text, qualified
+from .fragments import ident, literal_text, qualified
 
 __all__ = ["SettingsStatement", "settings_statement"]
 
@@ -44,6 +44,7 @@ def settings_statement(app_settings: dict[str, str], pre_request: str | None) ->
     calls = ", ".join(f"pg_catalog.set_config({literal_text(n)}, %s, true)" for n in names)
     pre_sql = None
     if pre_request:
+        # An unqualified name is found through the search_path, as PostgREST calls it.
         schema, _, fn = pre_request.rpartition(".")
-        pre_sql = "SELECT " + (qualified(schema, fn) if schema else qualified("public", fn)) + "()"
+        pre_sql = "SELECT " + (qualified(schema, fn) if schema else ident(fn)) + "()"
     return SettingsStatement("SELECT " + calls, tuple(app_settings.values()), pre_sql)
