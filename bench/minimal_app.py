@@ -16,6 +16,7 @@ import orjson
 import psycopg_pool
 from psycopg import pq
 from psycopg.adapt import Loader
+from psycopg.types.json import Json, Jsonb
 
 
 class _TextAsBytes(Loader):
@@ -35,6 +36,10 @@ with open(os.environ["BENCH_STATEMENTS"], "rb") as f:
 _pool: psycopg_pool.ConnectionPool | None = None
 
 
+def _raw(body: bytes) -> bytes:
+    return body
+
+
 def pool() -> psycopg_pool.ConnectionPool:
     global _pool
     if _pool is None:
@@ -48,7 +53,11 @@ class Sink:
     def __call__(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
         w = WORKLOADS[req.path.strip("/")]
         main_params = list(w["main_params"])
-        if w["key_index"] is not None:
+        if w["body_type"] is not None:
+            # The request body, bound as the one JSON parameter pgrestd binds.
+            wrap = Jsonb if w["body_type"] == "jsonb" else Json
+            main_params[w["key_index"]] = wrap(req.bounded_stream.read(), dumps=_raw)
+        elif w["key_index"] is not None:
             # "id=eq.N": the value pgrestd would bind, without any parsing.
             main_params[w["key_index"]] = req.query_string.rpartition(".")[2]
         with pool().connection() as conn:
@@ -57,8 +66,11 @@ class Sink:
                 conn.execute(w["settings_sql"], w["settings_params"])
                 cur = conn.cursor(binary=True)
                 cur.execute(w["main_sql"], main_params, binary=True)
-                conn.execute("COMMIT", prepare=False)
+                conn.execute(w["commit"], prepare=False)
                 row = cur.fetchone()
+        if w["body_type"] is not None:
+            resp.status = 201
+            return
         resp.content_type = "application/json; charset=utf-8"
         resp.data = row[w["body_column"]]
 

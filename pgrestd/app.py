@@ -11,24 +11,35 @@ from typing import Any, Callable
 
 import falcon
 import orjson
+from psycopg.types.json import Json, Jsonb
 
 from . import errors
 from .auth.jwt import Authenticator, AuthResult
 from .catalog import Catalog
 from .config import Config
+from .cors import cors_headers, preflight_headers
 from .execute import Executor, Outcome, TxSpec
 from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shape, sentinel
-from .cors import cors_headers, preflight_headers
 from .plan.call import CallTemplate, call_body_shape, plan_call
-from .plan.mutate import plan_mutation
+from .plan.mutate import MutatePlan, plan_mutation
 from .plan.read import ReadTemplate, find_relation, plan_read
-from .request.grammar import parse_query
-from .request.preferences import Count, Preferences, Transaction, parse_prefer
 from .request.api import ApiRequest, build_api_request
-from .response import JSON_TYPE, Response, error_response, read_response, write_check, write_response
-from .response import call_check, call_response
-from .sql.fragments import quote_ident
+from .request.grammar import parse_query
+from .request.model import QueryParams
+from .request.payload import Payload, parse_payload
+from .request.preferences import Count, Preferences, Transaction, parse_prefer
+from .response import (
+    JSON_TYPE,
+    Response,
+    call_check,
+    call_response,
+    error_response,
+    read_response,
+    write_check,
+    write_response,
+)
 from .sql.call import BODY_SLOT, binds_body, bound_body, call_statement
+from .sql.fragments import quote_ident
 from .sql.mutate import mutate_statement
 from .sql.prequery import settings_statement
 from .sql.read import count_explain_statement, read_statement
@@ -48,6 +59,26 @@ class Action:
 
     tx: TxSpec | None
     render: Callable[[Outcome | None], Response]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteTemplate:
+    """A planned write; requests of the same shape substitute their body at ``body_index``."""
+
+    plan: MutatePlan
+    sql: str
+    params: tuple[object, ...]
+    body_index: int | None
+    body_type: type
+    commit: bool
+    check: Callable[[Outcome], None] | None
+    timezone: str | None
+    profile: str | None
+
+
+def _raw_json(body: bytes) -> bytes:
+    """psycopg's Json ``dumps`` for a body that already is JSON text: sent as it came."""
+    return body
 
 
 class Api:
@@ -70,6 +101,7 @@ class Api:
         self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
         self._executor: Executor | None = None
         self._read_cache: LruCache[tuple[object, ...], ReadTemplate | None] = LruCache(1024)
+        self._write_cache: LruCache[tuple[object, ...], WriteTemplate] = LruCache(256)
         self._call_cache: LruCache[tuple[object, ...], CallTemplate] = LruCache(1024)
         # Set by pgrestd.wsgi: without a Gunicorn master of ours, a worker that
         # started while the database was down loads the cache itself.
@@ -228,28 +260,62 @@ class Api:
         return template
 
     def _prepare_write(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
-        """POST, PATCH, PUT, DELETE on a table or view: one statement, committed as db-tx-end and Prefer say."""
-        cfg = self.config
+        """POST, PATCH, PUT, DELETE on a table or view: one statement, committed as db-tx-end and Prefer say.
+
+        Plans are cached by request shape: the same URL and headers with a
+        body of the same keys only bind the new body.
+        """
         params = parse_query(request.query_string)
-        prefs = self._preferences(request)
-        plan = plan_mutation(request, params, prefs, catalog, plan_enabled=cfg.db_plan_enabled,
-                             aggregates_enabled=cfg.db_aggregates_enabled,
-                             legacy_target_names=cfg.url_use_legacy_target_names)
-        sql, sql_params = mutate_statement(plan)
-        tx = self._tx(request, auth, sql, sql_params, read_only=False)
-        tx = replace(tx, commit=self._write_commits(prefs), check=write_check(plan))
-        if prefs.timezone is not None:
+        payload = None
+        if request.method != "DELETE":
+            columns = params.columns if request.method in ("POST", "PATCH") else None
+            try:
+                payload = parse_payload(request.body, request.headers.get("content-type"), columns=columns)
+            except errors.ApiError:
+                # Planning reports errors in PostgREST's order (a bad range before a bad body).
+                self._write_template(request, params, None, catalog)
+                raise
+        h = request.headers
+        key = (request.method, request.schema, request.target.name, request.query_string,
+               h.get("content-type"), h.get("prefer"), h.get("accept"),
+               payload.keys if payload else None, payload.is_object if payload else None, id(catalog))
+        template = self._write_cache.get_or_build(
+            key, lambda: self._write_template(request, params, payload, catalog))
+        sql_params = template.params
+        if template.body_index is not None and payload is not None:
+            sql_params = list(sql_params)
+            sql_params[template.body_index] = template.body_type(payload.raw, dumps=_raw_json)
+            sql_params = tuple(sql_params)
+        tx = self._tx(request, auth, template.sql, sql_params, read_only=False)
+        tx = replace(tx, commit=template.commit, check=template.check)
+        if template.timezone is not None:
             # PostgREST sets the preferred time zone for the transaction; an
             # invalid one is PostgreSQL's 22023.
             tx = replace(tx, settings_sql=tx.settings_sql + _SET_TIMEZONE,
-                         settings_params=tx.settings_params + (prefs.timezone,))
-        profile = request.schema if len(cfg.db_schemas) > 1 else None
+                         settings_params=tx.settings_params + (template.timezone,))
+        plan, profile = template.plan, template.profile
 
         def render(outcome: Outcome | None) -> Response:
             assert outcome is not None
             return write_response(plan, outcome, profile=profile)
 
         return Action(tx, render)
+
+    def _write_template(self, request: ApiRequest, params: QueryParams, payload: Payload | None,
+                        catalog: Catalog) -> WriteTemplate:
+        cfg = self.config
+        prefs = self._preferences(request)
+        plan = plan_mutation(request, params, prefs, catalog, plan_enabled=cfg.db_plan_enabled,
+                             aggregates_enabled=cfg.db_aggregates_enabled,
+                             legacy_target_names=cfg.url_use_legacy_target_names, payload=payload)
+        sql, sql_params = mutate_statement(plan)
+        body_index = next((i for i, p in enumerate(sql_params) if isinstance(p, (Json, Jsonb))), None)
+        return WriteTemplate(
+            plan=plan, sql=sql, params=sql_params, body_index=body_index,
+            body_type=type(sql_params[body_index]) if body_index is not None else Json,
+            commit=self._write_commits(prefs), check=write_check(plan), timezone=prefs.timezone,
+            profile=request.schema if len(cfg.db_schemas) > 1 else None,
+        )
 
     def _prepare_call(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
         """GET, HEAD or POST on /rpc/{function}: the call and the read over its result, one statement.

@@ -118,11 +118,12 @@ def plan_mutation(
     plan_enabled: bool = False,
     aggregates_enabled: bool = False,
     legacy_target_names: bool = True,
+    payload: Payload | None = None,
 ) -> MutatePlan:
+    """``payload``, when the caller parsed the body already, is used as it is."""
     mutation = MUTATIONS[request.method]
     rng = _range(request, params, mutation)
-    payload: Payload | None = None
-    if mutation is not Mutation.DELETE:
+    if mutation is not Mutation.DELETE and payload is None:
         columns_param = params.columns if mutation in (Mutation.CREATE, Mutation.UPDATE) else None
         payload = parse_payload(request.body, request.headers.get("content-type"), columns=columns_param)
     table = find_relation(catalog, request.schema, request.target.name)
