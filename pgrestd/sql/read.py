@@ -240,7 +240,7 @@ class SqlBuilder:
         kind = "INNER" if child.join_type == JoinType.INNER else "LEFT"
         sub = self.node_query(child)
         if child.spread:
-            names = _spread_names(child)
+            names = _spread_names(child, expand_star=not child.to_one)
             if child.to_one:
                 cols = [f"{agg}.*" if n == "*" else f"{agg}.{ident(n)}" for n in names]
                 return cols, f" {kind} JOIN LATERAL ( {sub} ) AS {agg} ON TRUE"
@@ -308,12 +308,21 @@ class SqlBuilder:
         return self.logic(node.ref, node.table, tree)  # type: ignore[arg-type]
 
 
-def _spread_names(node: ReadNode) -> list[str]:
-    """The names a spread embed contributes to its parent (generateSpreadSelectFields)."""
-    names = [s.alias or output_name(s) or s.field.name for s in node.select]
+def _spread_names(node: ReadNode, expand_star: bool = False) -> list[str]:
+    """The names a spread embed contributes to its parent (generateSpreadSelectFields).
+
+    Inside a to-many spread every name is aggregated on its own, so a nested
+    to-one spread's ``*`` stands for its table's columns.
+    """
+    names = []
+    for s in node.select:
+        if expand_star and s.field.name == "*" and not s.field.json_path and s.aggregate is None:
+            names.extend(c.name for c in node.table.columns)
+        else:
+            names.append(s.alias or output_name(s) or s.field.name)
     for child in node.children:
         if child.spread:
-            names.extend(_spread_names(child))
+            names.extend(_spread_names(child, expand_star or not child.to_one))
         elif not child.is_empty_embed:
             names.append(child.output_name)
     return names
