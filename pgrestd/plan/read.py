@@ -406,7 +406,9 @@ class _TreeBuilder:
                 match = [c for c in node.children if name == c.output_name
                          or (self.legacy and name == c.name)]
                 if not match:
-                    raise NotEmbedded(name)
+                    aliased = [c for c in node.children if c.name == name and c.alias is not None]
+                    # Without legacy target names an aliased embed is only known by its alias.
+                    raise NotEmbedded(name, (name, aliased[0].alias) if aliased else None)
                 node = match[0]
 
     # -- relationships ---------------------------------------------------------
