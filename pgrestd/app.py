@@ -13,7 +13,7 @@ import falcon
 import orjson
 from psycopg.types.json import Json, Jsonb
 
-from . import errors
+from . import errors, openapi
 from .auth.jwt import Authenticator, AuthResult
 from .catalog import Catalog
 from .config import Config
@@ -23,8 +23,10 @@ from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shap
 from .plan.call import CallTemplate, call_body_shape, plan_call
 from .plan.mutate import MutatePlan, plan_mutation
 from .plan.read import ReadTemplate, find_relation, plan_read
-from .request.api import ApiRequest, build_api_request
+from .request import media as mt
+from .request.api import ApiRequest, Target, build_api_request
 from .request.grammar import parse_query
+from .request.media import MediaType
 from .request.model import QueryParams
 from .request.payload import Payload, parse_payload
 from .request.preferences import Count, Preferences, Transaction, parse_prefer
@@ -34,6 +36,7 @@ from .response import (
     call_check,
     call_response,
     error_response,
+    plan_response,
     read_response,
     write_check,
     write_response,
@@ -42,10 +45,10 @@ from .sql.call import BODY_SLOT, binds_body, bound_body, call_statement
 from .sql.fragments import quote_ident
 from .sql.mutate import mutate_statement
 from .sql.prequery import settings_statement
-from .sql.read import count_explain_statement, read_statement
+from .sql.read import count_explain_statement, explain_statement, read_statement
 from .state import STATE, ProcessState
 
-__all__ = ["Api", "create_app"]
+__all__ = ["Api", "create_app", "server_timing"]
 
 log = logging.getLogger("pgrestd.app")
 
@@ -91,6 +94,8 @@ class Api:
         self.verbose = config.client_error_verbosity != "minimal"
         self.tx_override = config.db_tx_end.endswith("allow-override")
         self.cors_origins = tuple(config.server_cors_allowed_origins)
+        self.timing = config.server_timing_enabled
+        self.trace_header = config.server_trace_header
         self.auth = Authenticator(
             secret=config.jwt_secret,
             secret_is_base64=config.jwt_secret_is_base64,
@@ -146,6 +151,11 @@ class Api:
             # A bug, not a client or database error: say so in PostgREST's shape and log it.
             log.exception("internal error on %s %s", req.method, req.relative_uri)
             response = error_response(errors.ApiError(), self.verbose)
+        if self.trace_header is not None:
+            # server-trace-header: the request's trace id goes back on the response (PostgREST's traceHeaderMiddleware).
+            trace = req.get_header(self.trace_header)
+            if trace is not None:
+                response.headers[self.trace_header] = trace
         resp.status = f"{response.status} {response.reason}" if response.reason else response.status
         for name, value in response.headers.items():
             if not value.isascii():
@@ -165,17 +175,29 @@ class Api:
         catalog = self.state.catalog
         if catalog is None:
             catalog = self._retry_catalog()
+        clock = time.perf_counter
+        started = clock()
         headers = {k.lower(): v for k, v in req.headers.items()}
         body = self._read_body(req, headers)
         request = build_api_request(
             req.method, req.path, req.query_string, headers, body, self.config.db_schemas
         )
+        parsed = clock()
         auth = self.auth.authenticate(headers.get("authorization"))
         req.env["pgrestd.role"] = auth.role
+        authenticated = clock()
         action = self.prepare(request, auth, catalog)
-        if action.tx is None:
-            return action.render(None)
-        return action.render(self.executor.run(action.tx))
+        planned = clock()
+        outcome = None if action.tx is None else self.executor.run(action.tx)
+        ran = clock()
+        response = action.render(outcome)
+        if self.timing:
+            timings = [("jwt", authenticated - parsed), ("parse", parsed - started)]
+            if action.tx is not None:
+                timings += [("plan", planned - authenticated), ("transaction", ran - planned)]
+            timings.append(("response", clock() - ran))
+            response.headers["Server-Timing"] = server_timing(timings)
+        return response
 
     def prepare(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
         """Everything but the database: the transaction to run and how to render its outcome."""
@@ -184,9 +206,7 @@ class Api:
             allow = self._allowed_methods(request, catalog)
             return Action(None, lambda _: Response(200, {"Access-Control-Allow-Origin": "*", "Allow": allow}))
         if kind == "root":
-            if request.method not in ("GET", "HEAD"):
-                raise errors.UnsupportedMethod(request.method)
-            return Action(None, lambda _: self._root(request))
+            return self._root(request, auth, catalog)
         if kind == "relation" and request.method in ("GET", "HEAD"):
             return self._prepare_read(request, auth, catalog)
         if kind == "relation" and request.method in _WRITE_METHODS:
@@ -218,9 +238,15 @@ class Api:
             for slot, raw in enumerate(shape.raw_values):
                 location = location.replace(sentinel(slot), encode_canonical_value(raw))
         tx = self._tx(request, auth, template.sql, main_params, read_only=True)
+        if template.timezone is not None:
+            # As for writes: the preferred time zone for the transaction (an invalid one is 22023).
+            tx = replace(tx, settings_sql=tx.settings_sql + _SET_TIMEZONE,
+                         settings_params=tx.settings_params + (template.timezone,))
         if template.explain_sql is not None:
             tx = replace(tx, explain_sql=template.explain_sql, explain_params=explain_params)
         plan = template.plan
+        if plan.explain is not None:
+            return Action(replace(tx, explain=True), _plan_renderer(plan.explain))
 
         def render(outcome: Outcome | None) -> Response:
             assert outcome is not None
@@ -247,13 +273,15 @@ class Api:
             raise
         sql, sql_params = read_statement(plan)
         explain_sql, explain_params = None, ()
-        if plan.count in (Count.PLANNED, Count.ESTIMATED):
+        if plan.explain is not None:
+            sql = explain_statement(plan.explain, sql)
+        elif plan.count in (Count.PLANNED, Count.ESTIMATED):
             explain_sql, explain_params = count_explain_statement(plan)
         template = ReadTemplate(
             plan=plan, sql=sql, params=sql_params, explain_sql=explain_sql, explain_params=explain_params,
             location="/" + request.target.name + ("?" + params.canonical if params.canonical else ""),
             profile=request.schema if len(cfg.db_schemas) > 1 else None,
-            applied=prefs.applied_for("read"),
+            applied=prefs.applied_for("read"), timezone=prefs.timezone,
         )
         if shape is not None:
             template = template.with_slots(len(shape.values))
@@ -294,6 +322,8 @@ class Api:
             tx = replace(tx, settings_sql=tx.settings_sql + _SET_TIMEZONE,
                          settings_params=tx.settings_params + (template.timezone,))
         plan, profile = template.plan, template.profile
+        if plan.explain is not None:
+            return Action(replace(tx, explain=True), _plan_renderer(plan.explain))
 
         def render(outcome: Outcome | None) -> Response:
             assert outcome is not None
@@ -309,11 +339,14 @@ class Api:
                              aggregates_enabled=cfg.db_aggregates_enabled,
                              legacy_target_names=cfg.url_use_legacy_target_names, payload=payload)
         sql, sql_params = mutate_statement(plan)
+        if plan.explain is not None:
+            sql = explain_statement(plan.explain, sql)
         body_index = next((i for i, p in enumerate(sql_params) if isinstance(p, (Json, Jsonb))), None)
         return WriteTemplate(
             plan=plan, sql=sql, params=sql_params, body_index=body_index,
             body_type=type(sql_params[body_index]) if body_index is not None else Json,
-            commit=self._write_commits(prefs), check=write_check(plan), timezone=prefs.timezone,
+            commit=self._write_commits(prefs), check=None if plan.explain else write_check(plan),
+            timezone=prefs.timezone,
             profile=request.schema if len(cfg.db_schemas) > 1 else None,
         )
 
@@ -354,6 +387,8 @@ class Api:
             tx = replace(tx, settings_sql=tx.settings_sql + extra_sql,
                          settings_params=tx.settings_params + extra_params)
         profile = request.schema if len(self.config.db_schemas) > 1 else None
+        if plan.read.explain is not None:
+            return Action(replace(tx, explain=True, check=None), _plan_renderer(plan.read.explain))
 
         def render(outcome: Outcome | None) -> Response:
             assert outcome is not None
@@ -371,6 +406,8 @@ class Api:
                          legacy_target_names=cfg.url_use_legacy_target_names,
                          hoisted_settings=cfg.db_hoisted_tx_settings)
         sql, sql_params = call_statement(plan)
+        if plan.read.explain is not None:
+            sql = explain_statement(plan.read.explain, sql)
         if not binds_body(plan):
             return CallTemplate(plan, sql, sql_params, prefs, None)
         if body is not None and plan.body == body:
@@ -449,21 +486,57 @@ class Api:
         return TxSpec(self.settings.sql, settings_params, self.settings.pre_request_sql,
                       sql, params, read_only=read_only, authenticated=auth.authenticated)
 
-    def _root(self, request: ApiRequest) -> Response:
-        """A minimal description of the exposed schema until OpenAPI output arrives."""
-        catalog = self.state.catalog
-        assert catalog is not None
-        paths = {f"/{name}": {} for (schema, name) in catalog.tables if schema == request.schema}
-        doc = {
-            "swagger": "2.0",
-            "info": {"title": "pgrestd", "description": f"API for schema {request.schema}"},
-            "basePath": "/",
-            "paths": paths,
-        }
-        headers = {"Content-Type": JSON_TYPE}
-        if len(self.config.db_schemas) > 1:
+    def _root(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """The root path: the OpenAPI document (PostgREST's ActionInspect), or the db-root-spec function.
+
+        The document's per-request part (schema description and, with
+        openapi-mode follow-privileges, what the role may use) is read in
+        the request's transaction, as the request's role (Query.openApiQuery).
+        """
+        cfg = self.config
+        if cfg.db_root_spec:
+            # ApiRequest.getResource: with db-root-spec, "/" is that function, called as on /rpc.
+            name = cfg.db_root_spec.rpartition(".")[2]
+            return self._prepare_call(replace(request, target=Target("rpc", name)), auth, catalog)
+        if cfg.openapi_mode == "disabled":
+            raise errors.OpenAPIDisabled()
+        if request.method not in ("GET", "HEAD"):
+            raise errors.UnsupportedMethod(request.method)
+        mt.negotiate(mt.parse_accept(request.headers.get("accept")), mt.ROOT_HANDLERS)
+        follow = cfg.openapi_mode == "follow-privileges"
+        tx = self._tx(request, auth, openapi.ACCESS_SQL, (request.schema, follow), read_only=True)
+        headers = {"Content-Type": mt.OPENAPI.content_type_header}
+        if len(cfg.db_schemas) > 1:
             headers["Content-Profile"] = request.schema
-        return Response(200, headers, orjson.dumps(doc))
+        head = request.method == "HEAD"
+
+        def render(outcome: Outcome | None) -> Response:
+            assert outcome is not None
+            if head:
+                return Response(200, headers, b"")
+            return Response(200, headers, self._openapi_body(outcome.body, request.schema, catalog, follow))
+
+        return Action(tx, render)
+
+    def _openapi_body(self, access_json: bytes, schema: str, catalog: Catalog, follow: bool) -> bytes:
+        cfg = self.config
+        access = openapi.parse_access(access_json, catalog, schema)
+        server = openapi.server_for(cfg.openapi_server_proxy_uri, cfg.server_host, cfg.server_port)
+        return openapi.encode(catalog, schema, access, follow_privileges=follow, server=server,
+                              security=cfg.openapi_security_active)
+
+
+def server_timing(timings: list[tuple[str, float]]) -> str:
+    """The Server-Timing value (PostgREST's serverTimingHeader): each stage's duration in ms, one decimal."""
+    return ", ".join(f"{name};dur={seconds * 1000:.1f}" for name, seconds in timings)
+
+
+def _plan_renderer(media: MediaType) -> Callable[[Outcome | None], Response]:
+    def render(outcome: Outcome | None) -> Response:
+        assert outcome is not None
+        return plan_response(media, outcome)
+
+    return render
 
 
 def _cookies(header: str | None) -> str:

@@ -23,6 +23,13 @@ _BEGIN_READ = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 _BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
 
 
+class _RawText(Loader):
+    """EXPLAIN output as PostgreSQL prints it (FORMAT JSON too), not parsed."""
+
+    def load(self, data: Any) -> bytes:
+        return bytes(data)
+
+
 class _TextAsBytes(Loader):
     """Bodies stay bytes from the socket to the response: no decode/encode in Python."""
 
@@ -55,6 +62,8 @@ class TxSpec:
     # A function's own isolation level (SET default_transaction_isolation),
     # which PostgREST uses for the call's transaction; None: READ COMMITTED.
     isolation_level: str | None = None
+    # application/vnd.pgrst.plan: the main statement is an EXPLAIN whose rows are the body.
+    explain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +157,16 @@ class Executor:
                 explain = None
                 if tx.explain_sql is not None:
                     explain = conn.execute(tx.explain_sql, tx.explain_params)
+                if tx.explain:
+                    cur = conn.cursor()
+                    cur.adapters.register_loader("json", _RawText)
+                    cur.adapters.register_loader("text", _RawText)
+                    cur.execute(tx.main_sql, tx.main_params)
+                    _end(conn, tx.commit)
+                    rows = cur.fetchall()
+                    if explain is not None:
+                        explain.fetchone()
+                    return Outcome(None, 0, b"\n".join(r[0] for r in rows), None, None)
                 cur = conn.cursor(binary=True)
                 cur.execute(tx.main_sql, tx.main_params, binary=True)
                 if tx.check is None:

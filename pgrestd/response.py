@@ -19,7 +19,7 @@ from .request import media as mt
 from .request.preferences import Count
 from .request.ranges import out_of_bounds, range_status
 
-__all__ = ["Response", "read_response", "error_response", "JSON_TYPE", "total_for"]
+__all__ = ["Response", "plan_response", "read_response", "error_response", "JSON_TYPE", "total_for"]
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -71,6 +71,11 @@ def read_response(plan: ReadPlan, outcome: Outcome, *, location: str, profile: s
     if preference_applied:
         headers["Preference-Applied"] = preference_applied
     return apply_guc_overrides(Response(status, headers, outcome.body), outcome)
+
+
+def plan_response(media: mt.MediaType, outcome: Outcome) -> Response:
+    """application/vnd.pgrst.plan: 200 with the EXPLAIN output, for reads, writes and calls (RSPlan)."""
+    return Response(200, {"Content-Type": media.content_type_header}, outcome.body)
 
 
 def apply_guc_overrides(response: Response, outcome: Outcome) -> Response:

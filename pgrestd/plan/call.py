@@ -26,7 +26,6 @@ from ..errors import (
     MaxAffectedRpcViolation,
     MediaTypeError,
     NoRpc,
-    NotImplementedFeature,
 )
 from ..request import media as mt
 from ..request.api import ApiRequest
@@ -34,7 +33,7 @@ from ..request.model import Filter, LogicNode, LogicTree, QueryParams
 from ..request.payload import parse_payload, parse_urlencoded
 from ..request.preferences import Handling, Preferences
 from ..request.ranges import effective_range, parse_range_header
-from .read import READ_MEDIA, NullEmbedFilter, ReadNode, ReadPlan, read_tree
+from .read import READ_MEDIA, NullEmbedFilter, ReadNode, ReadPlan, read_tree, split_plan_media
 
 __all__ = [
     "SOURCE",
@@ -189,7 +188,9 @@ def plan_call(
         prefs.validate()
         if prefs.max_affected is not None and not fn.returns_set:
             raise MaxAffectedRpcViolation()
-    read = ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations)
+    explain, media = split_plan_media(media)
+    read = ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations,
+                    explain)
 
     # callPlan: the parameters the request names, in the function's order.
     inputs = fn.input_args
@@ -504,8 +505,6 @@ def _negotiate(request: ApiRequest, fn: Function, root: ReadNode, plan_enabled: 
             found = mt.negotiate([media], _BUILTIN, vendor_types=True, plan_enabled=plan_enabled)
         except ApiError:
             continue
-        if found.kind is mt.MediaKind.PLAN:
-            raise NotImplementedFeature(details="application/vnd.pgrst.plan")
         return found, None
     raise MediaTypeError([m.mime for m in accepted])
 

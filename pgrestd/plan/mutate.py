@@ -28,7 +28,7 @@ from ..request.model import Compare, Filter, LogicNode, OrderTerm, QueryParams
 from ..request.payload import Payload, parse_payload
 from ..request.preferences import Action, Handling, Missing, Preferences, Representation, Resolution
 from ..request.ranges import ALL, RowRange, effective_range, parse_range_header
-from .read import READ_MEDIA, ReadNode, find_relation, read_tree
+from .read import READ_MEDIA, ReadNode, find_relation, read_tree, split_plan_media
 
 __all__ = ["MUTATIONS", "SOURCE", "MutatePlan", "Mutation", "OnConflict", "plan_mutation"]
 
@@ -93,6 +93,8 @@ class MutatePlan:
     applied: str | None
     # Data representations: (source type, target type) -> cast function.
     representations: Mapping[tuple[str, str], QualifiedName] = field(default_factory=dict)
+    # application/vnd.pgrst.plan: EXPLAIN the statement; ``media`` is then its ``for`` type.
+    explain: mt.MediaType | None = None
 
     @property
     def full(self) -> bool:
@@ -142,8 +144,7 @@ def plan_mutation(
     prefs.validate()
     media = mt.negotiate(mt.parse_accept(request.headers.get("accept")), READ_MEDIA,
                          vendor_types=True, plan_enabled=plan_enabled)
-    if media.kind is mt.MediaKind.PLAN:
-        raise NotImplementedFeature(details="application/vnd.pgrst.plan on writes")
+    explain, media = split_plan_media(media)
 
     pk = table.primary_key
     representation = prefs.representation
@@ -186,6 +187,7 @@ def plan_mutation(
         merge_duplicates=merge,
         applied=applied,
         representations=catalog.representations,
+        explain=explain,
     )
 
 

@@ -26,6 +26,7 @@ from ..errors import (
 from ..request import media as mt
 from ..request.api import ApiRequest
 from ..request.model import (
+    AggregateFunction,
     EmbedPath,
     Field,
     Is,
@@ -44,7 +45,7 @@ from ..request.preferences import Count, Preferences
 from ..request.ranges import ALL, RowRange, apply_max_rows, effective_range, parse_range_header
 from ..sql.fragments import ident, qualified
 
-__all__ = ["ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "read_tree", "find_relation", "READ_MEDIA"]
+__all__ = ["split_plan_media", "HoistedAggregate", "ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "read_tree", "find_relation", "READ_MEDIA"]
 
 # What a table or view read can produce (PostgREST's built-in handlers).
 READ_MEDIA = (mt.JSON, mt.CSV, mt.GEOJSON)
@@ -58,6 +59,17 @@ class JoinCondition:
     left_column: str
     right: str
     right_column: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoistedAggregate:
+    """An aggregate over ``agg_alias.name``, moved up from a to-one spread to the node that groups."""
+
+    agg_alias: str
+    name: str
+    aggregate: AggregateFunction
+    cast: str | None
+    alias: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,9 @@ class ReadNode:
     depth: int = 0
     # Embed names used in null filters (``projects=not.is.null``) -> their agg alias.
     null_embeds: tuple[tuple[str, str], ...] = ()
+    # Aggregates hoisted out of to-one spread children, applied where this node
+    # selects their columns (PostgREST's hoistSpreadAggFunctions).
+    spread_aggregates: tuple[HoistedAggregate, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -120,6 +135,8 @@ class ReadPlan:
     max_rows: int | None
     head: bool
     representations: Mapping[tuple[str, str], QualifiedName] = field(default_factory=dict)
+    # application/vnd.pgrst.plan: EXPLAIN the statement; ``media`` is then its ``for`` type.
+    explain: mt.MediaType | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +158,7 @@ class ReadTemplate:
     applied: str | None
     slots: tuple[tuple[int, int], ...] = ()
     explain_slots: tuple[tuple[int, int], ...] = ()
+    timezone: str | None = None  # Prefer: timezone=, set for the transaction
 
     def with_slots(self, count: int) -> ReadTemplate | None:
         """Find each sentinel among the parameters; None when one is missing."""
@@ -208,8 +226,7 @@ def plan_read(
     table = find_relation(catalog, request.schema, request.target.name)
     media = mt.negotiate(mt.parse_accept(request.headers.get("accept")), READ_MEDIA,
                          vendor_types=True, plan_enabled=plan_enabled)
-    if media.kind == mt.MediaKind.PLAN:
-        raise NotImplementedFeature(details="application/vnd.pgrst.plan")
+    explain, media = split_plan_media(media)
     limits = params.range_at(())
     top = effective_range(
         parse_range_header(request.headers.get("range"), request.headers.get("range-unit")),
@@ -220,7 +237,19 @@ def plan_read(
     )
     builder = _TreeBuilder(catalog, request.schema, params, max_rows, aggregates_enabled, legacy_target_names)
     root = builder.build(table, params.select, top)
-    return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations)
+    return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations,
+                    explain)
+
+
+def split_plan_media(media: mt.MediaType) -> tuple[mt.MediaType | None, mt.MediaType]:
+    """(the plan media type or None, the media type the statement is built for).
+
+    PostgREST's mtSnippet EXPLAINs the statement it would run for the ``for``
+    type (application/json when not given).
+    """
+    if media.kind is mt.MediaKind.PLAN:
+        return media, media.plan_for or mt.JSON
+    return None, media
 
 
 def read_tree(
@@ -261,7 +290,7 @@ class _TreeBuilder:
               source: tuple[str, str] | None = None) -> ReadNode:
         root = self._node(table, items, path=(), depth=0, parent=None, embed=None, top=top, source=source)
         self._check_unused_paths(root)
-        return root
+        return hoist_spread_aggregates(root)[0]
 
     # -- one node --------------------------------------------------------------
 
@@ -424,6 +453,42 @@ class _TreeBuilder:
         if not found:
             raise no_relationship_error(self.catalog, self.schema, origin, target, hint)
         raise ambiguous_relationship_error(origin, target, found)
+
+
+def hoist_spread_aggregates(node: ReadNode) -> tuple[ReadNode, list[HoistedAggregate]]:
+    """PostgREST's hoistSpreadAggFunctions: ``...child(col.sum())`` sums in the parent's context.
+
+    A to-one spread selects the bare column and hands the aggregate up (with
+    those of its own to-one spread children, renamed to its agg alias) until a
+    node that is the root or a JSON embed applies them over its grouped rows.
+    Aggregates inside a to-many spread are refused (addToManyOrderSelects).
+    """
+    results = [hoist_spread_aggregates(child) for child in node.children]
+    children = tuple(child for child, _ in results)
+    from_children = [agg for _, hoisted in results for agg in hoisted]
+    to_one_spread = node.spread and node.to_one
+    select = node.select
+    hoisted: list[HoistedAggregate] = []
+    if to_one_spread:
+        fields = []
+        for item in select:
+            if item.aggregate is None:
+                fields.append(item)
+                continue
+            name = output_name(item) or item.field.name
+            hoisted.append(HoistedAggregate(node.agg_alias, name, item.aggregate, item.aggregate_cast, item.alias))
+            # expandStars tags a spread's count() as the full row: its columns
+            # would otherwise clash with the ones selected beside it.
+            full_row = item.field.name == "*" and not item.field.json_path
+            fields.append(replace(item, aggregate=None, aggregate_cast=None, full_row=full_row))
+        select = tuple(fields)
+        hoisted += [replace(agg, agg_alias=node.agg_alias) for agg in from_children]
+        applied: tuple[HoistedAggregate, ...] = ()
+    else:
+        applied = tuple(from_children)
+    if node.spread and not node.to_one and (applied or any(s.aggregate is not None for s in select)):
+        raise NotImplementedFeature(details="Aggregates are not implemented for one-to-many or many-to-many spreads.")
+    return replace(node, select=select, children=children, spread_aggregates=applied), hoisted
 
 
 def _expand_star(table: Table, item: SelectField) -> list[SelectField]:

@@ -105,6 +105,8 @@ class SelectField:
     cast: str | None = None
     aggregate: AggregateFunction | None = None
     aggregate_cast: str | None = None
+    # Set by the planner: ``count()`` hoisted out of a spread selects the whole row (cfFullRow).
+    full_row: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from ..catalog import Table
-from ..plan.read import NullEmbedFilter, ReadNode, ReadPlan, output_name
+from ..plan.read import HoistedAggregate, NullEmbedFilter, ReadNode, ReadPlan, output_name
 from ..request import media as mt
 from ..request.model import (
     Compare,
@@ -34,7 +34,7 @@ from ..request.preferences import Count
 from ..request.ranges import ALL, RowRange
 from .fragments import ident, qualified
 
-__all__ = ["SqlBuilder", "read_statement", "count_explain_statement", "array_literal", "body_expression"]
+__all__ = ["explain_statement", "SqlBuilder", "read_statement", "count_explain_statement", "array_literal", "body_expression"]
 
 _JSON_TYPES = frozenset(("json", "jsonb"))
 _SOURCE = "pgrst_source"
@@ -101,6 +101,8 @@ class SqlBuilder:
         return "".join(out)
 
     def select_item(self, qi: str, table: Table, item: SelectField) -> str:
+        if item.full_row:
+            return qi + (" AS " + ident(item.alias) if item.alias is not None else "")
         expr = self.field(qi, table, item.field)
         formatter = self._transform(table, item.field, None, "json")
         if formatter is not None:
@@ -211,8 +213,9 @@ class SqlBuilder:
                 cols.append(self._order_target(qi, table, term) + " AS " + ident(_spread_order_alias(node, term, i)))
             order_terms = ()
         joins = []
+        hoisted = {(h.agg_alias, h.name): h for h in node.spread_aggregates}
         for child in node.children:
-            child_cols, join = self._join(child)
+            child_cols, join = self._join(child, hoisted)
             cols.extend(child_cols)
             joins.append(join)
         sql = "SELECT " + ", ".join(cols) + " FROM " + self._from(node) + "".join(joins)
@@ -220,7 +223,7 @@ class SqlBuilder:
         conds += [f"{c.left}.{ident(c.left_column)} = {c.right}.{ident(c.right_column)}" for c in node.join]
         if conds:
             sql += " WHERE " + " AND ".join(conds)
-        sql += self._group_by(qi, table, select)
+        sql += self._group_by(qi, table, select, node)
         sql += self.order(qi, table, order_terms)
         return sql + self.limit_offset(node.range)
 
@@ -234,7 +237,7 @@ class SqlBuilder:
             source += ", " + qualified(*node.junction)
         return source
 
-    def _join(self, child: ReadNode) -> tuple[list[str], str]:
+    def _join(self, child: ReadNode, hoisted: Mapping[tuple[str, str], HoistedAggregate]) -> tuple[list[str], str]:
         """getJoin + getJoinSelects: the columns a child adds to its parent and its LATERAL join."""
         agg = ident(child.agg_alias)
         kind = "INNER" if child.join_type == JoinType.INNER else "LEFT"
@@ -242,7 +245,7 @@ class SqlBuilder:
         if child.spread:
             names = _spread_names(child, expand_star=not child.to_one)
             if child.to_one:
-                cols = [f"{agg}.*" if n == "*" else f"{agg}.{ident(n)}" for n in names]
+                cols = [_spread_item(agg, n, hoisted.get((child.agg_alias, n))) for n in names]
                 return cols, f" {kind} JOIN LATERAL ( {sub} ) AS {agg} ON TRUE"
             # To-many spread: every field becomes an array, ordered as requested.
             order = ""
@@ -269,8 +272,13 @@ class SqlBuilder:
             return ident(term.relation) + "." + self._json_path(ident(term.field.name), term.field)
         return self.field(qi, table, term.field)
 
-    def _group_by(self, qi: str, table: Table, select: tuple[SelectField, ...]) -> str:
-        if not any(s.aggregate is not None for s in select):
+    def _group_by(self, qi: str, table: Table, select: tuple[SelectField, ...], node: ReadNode) -> str:
+        """groupF: with an aggregate here or hoisted from a spread, group by everything else selected.
+
+        That is the plain fields, the JSON embeds by their output name and the
+        spread columns that are not aggregated.
+        """
+        if not node.spread_aggregates and not any(s.aggregate is not None for s in select):
             return ""
         terms = []
         for s in select:
@@ -280,6 +288,15 @@ class SqlBuilder:
                 terms.append(ident(s.alias))
             else:
                 terms.append(self.field(qi, table, s.field))
+        hoisted = {(h.agg_alias, h.name) for h in node.spread_aggregates}
+        for child in node.children:
+            if child.spread:
+                agg = ident(child.agg_alias)
+                terms += [f"{agg}.*" if n == "*" else f"{agg}.{ident(n)}"
+                          for n in _spread_names(child, expand_star=not child.to_one)
+                          if (child.agg_alias, n) not in hoisted]
+            elif not child.is_empty_embed:
+                terms.append(ident(child.output_name))
         return " GROUP BY " + ", ".join(terms) if terms else ""
 
     def count_query(self, node: ReadNode) -> str:
@@ -326,6 +343,17 @@ def _spread_names(node: ReadNode, expand_star: bool = False) -> list[str]:
         elif not child.is_empty_embed:
             names.append(child.output_name)
     return names
+
+
+def _spread_item(agg: str, name: str, hoisted: HoistedAggregate | None) -> str:
+    """pgFmtSpreadSelectItem: a to-one spread's column, aggregated here when hoisted."""
+    column = f"{agg}.*" if name == "*" else f"{agg}.{ident(name)}"
+    if hoisted is None:
+        return column
+    expr = f"{hoisted.aggregate.upper()}({column})"
+    if hoisted.cast:
+        expr = f"CAST({expr} AS {hoisted.cast})"
+    return expr + (" AS " + ident(hoisted.alias) if hoisted.alias is not None else "")
 
 
 def _spread_order_alias(node: ReadNode, term: OrderTerm, i: int) -> str:
@@ -383,6 +411,9 @@ def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
         else:
             count_sql = "pg_catalog.count(_postgrest_t)"
     body = "''::text" if plan.head else _body(plan.media)
+    if plan.explain is not None:
+        # pgrestd reads the body as text; the plan shows PostgREST's json body.
+        body = body.removesuffix("::text")
     sql = (
         f"WITH {_SOURCE} AS ({source}){count_cte} "
         f"SELECT {count_sql} AS total_result_set, "
@@ -393,6 +424,17 @@ def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
         f"FROM (SELECT * FROM {_SOURCE}) _postgrest_t"
     )
     return sql, tuple(b.params)
+
+
+def explain_statement(media: mt.MediaType, sql: str) -> str:
+    """explainF: ``application/vnd.pgrst.plan`` EXPLAINs the main statement with its format and options.
+
+    The options come from :data:`.media.PLAN_OPTIONS` (validated when the
+    Accept header was parsed), so they are spliced in as keywords.
+    """
+    options = ["FORMAT JSON" if media.plan_format == "json" else "FORMAT TEXT"]
+    options += [option.upper() for option in media.plan_options if option in mt.PLAN_OPTIONS]
+    return f"EXPLAIN ({', '.join(options)}) {sql}"
 
 
 def count_explain_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:

@@ -1,0 +1,268 @@
+"""The OpenAPI document builder (pgrestd/openapi.py), on hand-made catalogs: PostgREST's OpenAPI.hs rules."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from pgrestd import openapi
+from pgrestd.catalog import Cardinality, Catalog, Column, Function, FunctionArg, Relationship, Table
+
+
+def _col(name: str, type_: str, *, nullable: bool = True, default: str | None = None,
+         description: str | None = None, enum: tuple[str, ...] = (), max_length: int | None = None) -> Column:
+    return Column(name=name, type=type_, nullable=nullable, default=default, description=description,
+                  enum_values=enum, max_length=max_length, base_type=type_)
+
+
+def _table(name: str, columns: tuple[Column, ...], *, pk: tuple[str, ...] = (), kind: str = "r",
+           description: str | None = None, writable: bool = True) -> Table:
+    return Table(schema="api", name=name, kind=kind, description=description, columns=columns,
+                 primary_key=pk, insertable=writable, updatable=writable, deletable=writable,
+                 column_index={c.name: c for c in columns})
+
+
+def _fn(name: str, args: tuple[FunctionArg, ...] = (), *, volatility: str = "s",
+        description: str | None = None) -> Function:
+    return Function(schema="api", name=name, args=args, return_type="integer", return_type_schema="pg_catalog",
+                    returns_set=False, return_kind="b", volatility=volatility, description=description)
+
+
+DIRECTORS = _table("directors", (
+    _col("id", "integer", nullable=False, default="nextval('api.directors_id_seq'::regclass)"),
+    _col("name", "text", nullable=False, description="Full name"),
+), pk=("id",), description="Film directors.")
+
+FILMS = _table("films", (
+    _col("id", "bigint", nullable=False),
+    _col("title", "character varying", max_length=80, default="'untitled'::character varying"),
+    _col("director_id", "integer"),
+    _col("rated", "api.rating", enum=("G", "PG")),
+    _col("genres", "text[]"),
+    _col("extra", "jsonb"),
+    _col("extras", "json[]"),
+    _col("ok", "boolean", default="true"),
+), pk=("id",), description="Feature films\n\nOne row per film.")
+
+SUMMARIES = _table("summaries", (_col("id", "integer"), _col("director_id", "integer")),
+                   kind="v", writable=False)
+
+FK = Relationship(table=("api", "films"), foreign_table=("api", "directors"), cardinality=Cardinality.M2O,
+                  constraint="films_director_id_fkey", columns=(("director_id", "id"),), is_self=False)
+FK_TO_VIEW = Relationship(table=("api", "films"), foreign_table=("api", "director_view"),
+                          cardinality=Cardinality.M2O, constraint="films_director_id_fkey",
+                          columns=(("director_id", "id"),), is_self=False, foreign_table_is_view=True)
+
+ADD = _fn("add", (FunctionArg("a", "integer", "i", False), FunctionArg("b", "integer", "i", True),
+                  FunctionArg("sum", "integer", "o", False)), description="Adds.\nTwo integers.")
+RESET = _fn("reset", volatility="v")
+TAGS = _fn("tags", (FunctionArg("v", "text[]", "v", True, variadic=True),), volatility="i")
+
+CATALOG = Catalog(
+    schemas=("api",),
+    tables={("api", t.name): t for t in (DIRECTORS, FILMS, SUMMARIES)},
+    foreign_keys=(),
+    functions={("api", "add"): (ADD,), ("api", "reset"): (RESET,), ("api", "tags"): (TAGS,)},
+    server_version=150000,
+    relationship_schema_index={("api", "films", "api"): (FK_TO_VIEW, FK)},
+)
+
+SERVER = openapi.Server("http", "0.0.0.0", 3000, "/")
+
+
+def _document(description: str | None = None, *, security: bool = False) -> dict:
+    tables = [DIRECTORS, FILMS, SUMMARIES]
+    return openapi.build_document(CATALOG, tables, openapi.catalog_routines(CATALOG, "api"), description,
+                                  server=SERVER, security=security, version="1.0")
+
+
+# -- types ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("pg_type", "swagger", "fmt"), [
+    ("integer", "integer", "int32"),
+    ("smallint", "integer", "int32"),
+    ("bigint", "integer", "int64"),
+    ("numeric", "number", "numeric"),
+    ("double precision", "number", "double precision"),
+    ("character", "string", "character"),
+    ("boolean", "boolean", "boolean"),
+    ("json", None, "json"),
+    ("jsonb", None, "jsonb"),
+    ("integer[]", "array", "integer[]"),
+    ("timestamp with time zone", "string", "timestamp with time zone"),
+    ("api.rating", "string", "api.rating"),
+])
+def test_types_map_as_postgrest_maps_them(pg_type, swagger, fmt):
+    assert openapi.swagger_type(pg_type) == swagger
+    assert openapi.swagger_format(pg_type) == fmt
+
+
+# -- the document ---------------------------------------------------------------
+
+
+def test_document_header_defaults():
+    doc = _document()
+    assert doc["swagger"] == "2.0"
+    assert doc["info"] == {"title": "PostgREST API", "version": "1.0",
+                           "description": "This is a dynamic API generated by PostgREST"}
+    assert (doc["host"], doc["basePath"], doc["schemes"]) == ("0.0.0.0:3000", "/", ["http"])
+    assert doc["produces"] == doc["consumes"] == [
+        "application/json", "application/vnd.pgrst.object+json;nulls=stripped",
+        "application/vnd.pgrst.object+json", "text/csv"]
+    assert "security" not in doc and "securityDefinitions" not in doc
+    assert doc["paths"]["/"]["get"]["produces"] == ["application/openapi+json", "application/json"]
+
+
+def test_schema_description_gives_title_and_description():
+    doc = _document("My API\n\nthat spans\nlines")
+    assert doc["info"]["title"] == "My API"
+    assert doc["info"]["description"] == "that spans\nlines"
+    assert _document("Only a title")["info"]["description"] == ""
+
+
+def test_definitions_carry_keys_defaults_enums_and_required():
+    films = _document()["definitions"]["films"]
+    assert films["type"] == "object"
+    assert films["description"] == "Feature films\n\nOne row per film."
+    assert films["required"] == ["id"]
+    props = films["properties"]
+    assert list(props) == ["id", "title", "director_id", "rated", "genres", "extra", "extras", "ok"]
+    assert props["id"] == {"description": "Note:\nThis is a Primary Key.<pk/>", "format": "int64",
+                           "type": "integer"}
+    assert props["title"] == {"default": "untitled", "format": "character varying", "maxLength": 80,
+                              "type": "string"}
+    # The relationship to the table wins over the one to a view.
+    assert props["director_id"]["description"] == (
+        "Note:\nThis is a Foreign Key to `directors.id`.<fk table='directors' column='id'/>")
+    assert props["rated"] == {"enum": ["G", "PG"], "format": "api.rating", "type": "string"}
+    assert props["genres"] == {"format": "text[]", "type": "array", "items": {"type": "string"}}
+    assert props["extra"] == {"format": "jsonb"}
+    assert props["extras"] == {"format": "json[]", "type": "array", "items": {}}
+    assert props["ok"]["default"] is True
+
+
+def test_column_description_comes_before_the_notes_and_unparsable_defaults_are_left_out():
+    props = _document()["definitions"]["directors"]["properties"]
+    assert "default" not in props["id"]  # nextval(...) is no JSON
+    assert props["name"] == {"description": "Full name", "format": "text", "type": "string"}
+    described = _table("t", (_col("id", "integer", nullable=False, description="The key"),), pk=("id",))
+    doc = openapi.build_document(CATALOG, [described], (), None, server=SERVER, security=False)
+    assert doc["definitions"]["t"]["properties"]["id"]["description"] == (
+        "The key\n\nNote:\nThis is a Primary Key.<pk/>")
+
+
+def test_table_paths_list_postgrest_parameters():
+    paths = _document()["paths"]
+    get = paths["/films"]["get"]
+    assert get["tags"] == ["films"]
+    assert get["summary"] == "Feature films"
+    assert get["description"] == "One row per film."
+    assert get["parameters"][:2] == [{"$ref": "#/parameters/rowFilter.films.id"},
+                                     {"$ref": "#/parameters/rowFilter.films.title"}]
+    assert [p["$ref"].rsplit("/", 1)[1] for p in get["parameters"][-7:]] == [
+        "select", "order", "range", "rangeUnit", "offset", "limit", "preferCount"]
+    assert get["responses"]["200"]["schema"] == {"type": "array", "items": {"$ref": "#/definitions/films"}}
+    assert get["responses"]["206"] == {"description": "Partial Content"}
+    post = paths["/films"]["post"]
+    assert post["parameters"] == [{"$ref": "#/parameters/body.films"}, {"$ref": "#/parameters/select"},
+                                  {"$ref": "#/parameters/preferPost"}]
+    assert paths["/films"]["patch"]["responses"] == {"204": {"description": "No Content"}}
+    assert paths["/films"]["delete"]["parameters"][-1] == {"$ref": "#/parameters/preferReturn"}
+    # No writes on the view: GET only; no description: no summary.
+    assert set(paths["/summaries"]) == {"get"}
+    assert "summary" not in paths["/summaries"]["get"]
+    assert "description" not in paths["/directors"]["get"]
+
+
+def test_parameters_section():
+    params = _document()["parameters"]
+    assert "enum" not in params["preferParams"]
+    assert params["preferPost"]["enum"] == [
+        "return=representation", "return=minimal", "return=none",
+        "resolution=ignore-duplicates", "resolution=merge-duplicates"]
+    assert params["rangeUnit"] == {"name": "Range-Unit", "description": "Limiting and Pagination",
+                                   "required": False, "in": "header", "type": "string", "default": "items"}
+    assert params["body.films"] == {"name": "films", "description": "films", "required": False, "in": "body",
+                                    "schema": {"$ref": "#/definitions/films"}}
+    assert params["rowFilter.directors.name"] == {"name": "name", "description": "Full name", "required": False,
+                                                  "in": "query", "type": "string"}
+    assert "description" not in params["rowFilter.directors.id"]
+
+
+def test_rpc_paths():
+    paths = _document()["paths"]
+    add = paths["/rpc/add"]
+    assert add["get"]["tags"] == ["(rpc) add"]
+    assert add["get"]["summary"] == "Adds."
+    assert add["get"]["description"] == "Two integers."
+    # OUT arguments are not parameters.
+    assert add["get"]["parameters"] == [
+        {"name": "a", "required": True, "in": "query", "format": "int32", "type": "integer"},
+        {"name": "b", "required": False, "in": "query", "format": "int32", "type": "integer"},
+    ]
+    body = add["post"]["parameters"][0]
+    assert body["name"] == "args" and body["in"] == "body" and body["required"] is True
+    assert body["schema"] == {"description": "Adds.\nTwo integers.", "type": "object", "required": ["a"],
+                              "properties": {"a": {"type": "integer", "format": "int32"},
+                                             "b": {"type": "integer", "format": "int32"}}}
+    assert add["post"]["parameters"][1] == {"$ref": "#/parameters/preferParams"}
+    assert set(paths["/rpc/reset"]) == {"post"}
+    assert paths["/rpc/reset"]["post"]["parameters"][0]["schema"] == {"type": "object"}
+    assert paths["/rpc/tags"]["get"]["parameters"] == [{
+        "name": "v", "required": False, "in": "query", "type": "array", "collectionFormat": "multi",
+        "items": {"type": "string", "format": "text"}}]
+
+
+def test_security_definitions_when_active():
+    doc = _document(security=True)
+    assert doc["security"] == [{"JWT": []}]
+    assert doc["securityDefinitions"]["JWT"] == {
+        "type": "apiKey", "in": "header", "name": "Authorization",
+        "description": 'Add the token prepending "Bearer " (without quotes) to it'}
+
+
+# -- inputs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("uri", "expected"), [
+    ("https://postgrest.com/openapi.json", ("https", "postgrest.com", 443, "/openapi.json")),
+    ("http://example.com", ("http", "example.com", 80, "/")),
+    ("HTTPS://Example.com:8443/api/", ("https", "Example.com", 8443, "/api/")),
+])
+def test_proxy_uri(uri, expected):
+    s = openapi.server_for(uri, "!4", 3000)
+    assert (s.scheme, s.host, s.port, s.base_path) == expected
+
+
+def test_without_proxy_the_server_address_is_used():
+    assert openapi.server_for(None, "!4", 3000) == openapi.Server("http", "0.0.0.0", 3000, "/")
+    assert openapi.server_for(None, "localhost", 8080) == openapi.Server("http", "localhost", 8080, "/")
+
+
+def test_follow_privileges_keeps_what_the_role_may_use():
+    access_json = orjson.dumps({
+        "description": "Schema",
+        "tables": ["films"],
+        # "reset" is callable; "trigger_fn" is not in the catalog, so it is left out.
+        "functions": [["reset", "v", None, []], ["trigger_fn", "v", None, []],
+                      ["add", "s", None, [["a", "integer", False, False], ["b", "integer", True, False]]]],
+    })
+    access = openapi.parse_access(access_json, CATALOG, "api")
+    assert [r.name for r in access.functions] == ["reset", "add"]
+    assert access.functions[1].params[1] == openapi.RoutineParam("b", "integer", False, False)
+    doc = orjson.loads(openapi.encode(CATALOG, "api", access, follow_privileges=True, server=SERVER,
+                                      security=False))
+    assert set(doc["paths"]) == {"/", "/films", "/rpc/reset", "/rpc/add"}
+    assert set(doc["definitions"]) == {"films"}
+    assert doc["info"]["title"] == "Schema"
+    everything = orjson.loads(openapi.encode(CATALOG, "api", access, follow_privileges=False, server=SERVER,
+                                             security=False))
+    assert set(everything["paths"]) == {"/", "/directors", "/films", "/summaries", "/rpc/add", "/rpc/reset",
+                                        "/rpc/tags"}
+
+
+def test_no_tables_leaves_definitions_out():
+    doc = openapi.build_document(CATALOG, [], (), None, server=SERVER, security=False)
+    assert "definitions" not in doc
+    assert set(doc["paths"]) == {"/"}
