@@ -226,7 +226,7 @@ class _Reader:
                 char, i = self.unicode_escape(j)
                 out.append(char)
             else:
-                self.fail(f'invalid escape "\\{esc}" in string (use \\" \\\\ \\n \\t \\r or \\uXXXX)', j)
+                self.fail(f'invalid escape "\\{esc}" in string (use \\" \\\\ \\n \\t \\r or \\u and four hex digits)', j)
 
     def unicode_escape(self, j: int) -> tuple[str, int]:
         text = self.text
