@@ -102,6 +102,8 @@ class Api:
             audience=config.jwt_aud,
             role_claim_key=config.jwt_role_claim_key,
             anon_role=config.db_anon_role,
+            cache_entries=config.jwt_cache_max_entries,
+            cache_max_lifetime=config.jwt_cache_max_lifetime,
         )
         self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
         self._executor: Executor | None = None

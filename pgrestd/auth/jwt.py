@@ -12,6 +12,7 @@ import jwt
 import orjson
 
 from ..errors import AnonymousDisabled, JwtClaimsInvalid, JwtInvalid, JwtSecretMissing
+from ..plan.cache import LruCache
 
 __all__ = ["AuthResult", "Authenticator", "parse_claim_path"]
 
@@ -38,16 +39,23 @@ def parse_claim_path(spec: str) -> tuple[str | int, ...]:
 
 
 class Authenticator:
-    __slots__ = ("anon_role", "_keys", "_algorithms", "_audience", "_role_path", "_anon")
+    __slots__ = ("anon_role", "_keys", "_algorithms", "_audience", "_role_path", "_anon", "_cache",
+                 "_max_lifetime")
 
     def __init__(self, *, secret: str | None, secret_is_base64: bool, audience: str | None,
-                 role_claim_key: str, anon_role: str | None) -> None:
+                 role_claim_key: str, anon_role: str | None, cache_entries: int = 0,
+                 cache_max_lifetime: int = 0) -> None:
         self.anon_role = anon_role
         self._audience = audience
         self._role_path = parse_claim_path(role_claim_key)
         # request.jwt.claims always carries the role in effect, as PostgREST sets it.
         self._anon = AuthResult(anon_role, orjson.dumps({"role": anon_role}).decode(), False) if anon_role else None
         self._keys, self._algorithms = _load_keys(secret, secret_is_base64)
+        # jwt-cache-max-entries: validated tokens per worker, so a client that
+        # sends the same token again skips the signature check.
+        self._cache: LruCache[str, tuple[AuthResult, float | None]] | None = (
+            LruCache(cache_entries) if cache_entries > 0 else None)
+        self._max_lifetime = cache_max_lifetime
 
     def authenticate(self, authorization: str | None) -> AuthResult:
         if not authorization:
@@ -62,6 +70,25 @@ class Authenticator:
         token = token.strip()
         if not self._keys:
             raise JwtSecretMissing()
+        if self._cache is None:
+            return self._authenticate_token(token)
+        now = time.time()
+        result, valid_until = self._cache.get_or_build(token, lambda: self._cacheable(token, now))
+        if valid_until is not None and now > valid_until:
+            # Expired since it was cached: decode again for PostgREST's error.
+            self._cache.discard(token)
+            return self._authenticate_token(token)
+        return result
+
+    def _cacheable(self, token: str, now: float) -> tuple[AuthResult, float | None]:
+        result = self._authenticate_token(token)
+        exp = orjson.loads(result.claims_json).get("exp")
+        limits = [exp + _SKEW] if isinstance(exp, (int, float)) and not isinstance(exp, bool) else []
+        if self._max_lifetime:
+            limits.append(now + self._max_lifetime)
+        return result, min(limits) if limits else None
+
+    def _authenticate_token(self, token: str) -> AuthResult:
         claims = self._decode(token)
         role = _lookup(claims, self._role_path)
         if role is None:

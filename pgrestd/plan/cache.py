@@ -124,5 +124,9 @@ class LruCache(Generic[K, V]):
                 self._data.popitem(last=False)
         return value
 
+    def discard(self, key: K) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
     def __len__(self) -> int:
         return len(self._data)

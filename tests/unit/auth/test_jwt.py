@@ -98,3 +98,30 @@ def test_audience(aud, ok):
     else:
         with pytest.raises(JwtClaimsInvalid, match="JWT not in audience"):
             a.authenticate(bearer(claims))
+
+
+def test_cache_returns_the_same_result_and_honours_exp():
+    a = auth(cache_entries=10)
+    token = bearer({"role": "r", "exp": time.time() + 3600})
+    first = a.authenticate(token)
+    assert a.authenticate(token) is first
+    expired = bearer({"role": "r", "exp": time.time() - 10})  # within the 30 s skew: valid now
+    assert a.authenticate(expired).role == "r"
+
+
+def test_cache_does_not_keep_a_token_past_its_expiry(monkeypatch):
+    a = auth(cache_entries=10)
+    now = time.time()
+    token = bearer({"role": "r", "exp": now + 5})
+    assert a.authenticate(token).role == "r"
+    monkeypatch.setattr(time, "time", lambda: now + 60)
+    with pytest.raises(JwtClaimsInvalid, match="JWT expired"):
+        a.authenticate(token)
+
+
+def test_cache_does_not_keep_errors():
+    a = auth(cache_entries=10)
+    with pytest.raises(JwtInvalid):
+        a.authenticate("Bearer a.b.c")
+    with pytest.raises(JwtInvalid):
+        a.authenticate("Bearer a.b.c")
