@@ -67,16 +67,27 @@ def _on_starting(arbiter: Any) -> None:
 
 
 def _when_ready(arbiter: Any) -> None:
-    global _watcher
     config = STATE.config
     if config.server_unix_socket:
         os.chmod(config.server_unix_socket, int(str(config.server_unix_socket_mode), 8))
+    _start_watcher(config)
+
+
+def _start_watcher(config: Config) -> None:
+    global _watcher
     _watcher = DatabaseWatcher(config.db_uri, config.db_channel if config.db_channel_enabled else None)
     _watcher.start()
 
 
 def _on_reload(arbiter: Any) -> None:
-    load_snapshot(STATE.config)
+    config = STATE.config
+    channel = config.db_channel if config.db_channel_enabled else None
+    if _watcher is not None and (_watcher.conninfo, _watcher.channel) != (config.db_uri, channel):
+        # A reloaded configuration may name another database or channel.
+        log.info("database or channel changed; restarting the listener")
+        _watcher.stop()
+        _start_watcher(config)
+    load_snapshot(config)
 
 
 def _post_fork(arbiter: Any, worker: Any) -> None:

@@ -201,3 +201,19 @@ def test_log_level_filters_access_log(own_cluster, tmp_path):
         assert "ok-request" not in server.log()
     finally:
         server.stop()
+
+
+def test_reloaded_config_moves_the_listener_to_the_new_channel(own_cluster, tmp_path):
+    server = Server(_settings(own_cluster), tmp_path).start()
+    try:
+        server.settings["db-channel"] = "pgrestd_other"
+        server.write_conf()
+        server.signal(signal.SIGHUP)
+        assert _wait_for(lambda: "restarting the listener" in server.log(), timeout=10)
+        time.sleep(1.5)  # the new listener connects and LISTENs
+        own_cluster.execute(
+            "CREATE TABLE api.moved (id int); GRANT SELECT ON api.moved TO anon;"
+            "NOTIFY pgrestd_other, 'reload schema';", dbname="demo")
+        assert _wait_for(lambda: server.get("/moved").status_code == 200)
+    finally:
+        server.stop()
