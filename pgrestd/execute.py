@@ -99,6 +99,11 @@ _IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_loader("text", _TextAsBytes)
+    # A custom media type handler's body is a domain over any type, which
+    # PostgreSQL describes as its base type: sent as its binary value, as
+    # PostgREST sends it (jsonb's starts with its version byte).
+    conn.adapters.register_loader("json", _TextAsBytes)
+    conn.adapters.register_loader("jsonb", _TextAsBytes)
 
 
 class Executor:

@@ -12,6 +12,7 @@ from .model import (
     Function,
     FunctionArg,
     Junction,
+    MediaHandler,
     QualifiedName,
     Relationship,
     Table,
@@ -19,6 +20,6 @@ from .model import (
 
 __all__ = [
     "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
-    "QualifiedName", "Relationship", "Table",
+    "MediaHandler", "QualifiedName", "Relationship", "Table",
     "build_catalog", "dump_catalog", "fetch_catalog", "load_catalog", "timed_load",
 ]

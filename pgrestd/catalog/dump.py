@@ -31,6 +31,11 @@ def dump_catalog(catalog: Catalog) -> bytes:
             for table in sorted(catalog.computed_field_index)
             for name, fn in sorted(catalog.computed_field_index[table].items())
         ],
+        "media_handlers": sorted(
+            ({"function": list(h.function), "target": list(h.target) if h.target else "anyelement",
+              "media_type": h.media.mime, "produces": h.produces.mime}
+             for h in catalog.media_handlers.values()),
+            key=lambda d: (d["media_type"], str(d["target"]), d["function"])),
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2)
 

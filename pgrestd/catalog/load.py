@@ -13,7 +13,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 
-from .model import Catalog, Column, ForeignKey, Function, FunctionArg, QualifiedName, Table
+from ..request.media import MediaType, decode_media_type
+from .model import Catalog, Column, ForeignKey, Function, FunctionArg, MediaHandler, QualifiedName, Table
 from .relationships import (
     ComputedRelationshipRow,
     KeyDependency,
@@ -25,7 +26,7 @@ from .relationships import (
 __all__ = ["build_catalog", "fetch_catalog", "load_catalog", "timed_load"]
 
 _QUERY_NAMES = ("tables", "foreign_keys", "view_key_dependencies", "functions", "computed_relationships",
-                "representations")
+                "representations", "media_handlers")
 _QUERIES = {
     name: resources.files(__package__).joinpath("queries", f"{name}.sql").read_text()
     for name in _QUERY_NAMES
@@ -135,7 +136,24 @@ def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
                               for t, fields in computed_fields.items()},
         representations={(r["source_type"], r["target_type"]): (r["function_schema"], r["function_name"])
                          for r in rows.get("representations", ())},
+        media_handlers=_media_handlers(rows.get("media_handlers", ())),
     )
+
+
+def _media_handlers(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[QualifiedName | None, MediaType], MediaHandler]:
+    """SchemaCache.decodeMediaHandlers: keyed by (relation or None for anyelement, media type).
+
+    Both names are read as media types the way an Accept header is
+    (decodeMediaType), so ``text/csv`` overrides the built-in CSV handler.
+    """
+    handlers: dict[tuple[QualifiedName | None, MediaType], MediaHandler] = {}
+    for r in rows:
+        target = None if r["any_element"] else (r["target_schema"], r["target_name"])
+        media = decode_media_type(r["media_type"])
+        handlers[(target, media)] = MediaHandler(
+            function=(r["handler_schema"], r["handler_name"]), target=target, media=media,
+            produces=decode_media_type(r["resolved_media_type"]))
+    return handlers
 
 
 def _table(r: Mapping[str, Any]) -> Table:

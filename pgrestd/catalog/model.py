@@ -6,10 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..request.media import MediaType
 
 __all__ = [
     "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
-    "QualifiedName", "Relationship", "Table",
+    "MediaHandler", "QualifiedName", "Relationship", "Table",
 ]
 
 QualifiedName = tuple[str, str]
@@ -182,6 +186,23 @@ class Function:
         return self.return_type_name if self.return_composite else None
 
 
+@dataclass(frozen=True, slots=True)
+class MediaHandler:
+    """A custom media type handler (PostgREST's ``CustomFunc``, SchemaCache/Routine.hs).
+
+    An aggregate returning a domain named like a media type: it turns the
+    rows of ``target`` (None: any relation, the aggregate takes
+    ``anyelement``) into the body sent as ``produces``.  ``media`` and
+    ``produces`` are the domain's name and what is sent for it (``*/*`` is
+    sent as application/octet-stream), as :class:`pgrestd.request.media.MediaType`.
+    """
+
+    function: QualifiedName
+    target: QualifiedName | None
+    media: MediaType
+    produces: MediaType
+
+
 _NO_RELATIONSHIPS: tuple[Relationship, ...] = ()
 
 
@@ -206,6 +227,10 @@ class Catalog:
     # Data representations: (source type, target type) -> the cast function,
     # e.g. ("api.color", "json") formats and ("text", "api.color") parses.
     representations: Mapping[tuple[str, str], QualifiedName] = field(default_factory=dict, repr=False)
+    # Custom media type handlers: (target relation or None for anyelement,
+    # media type) -> the aggregate (SchemaCache.dbMediaHandlers, aggregates only).
+    media_handlers: Mapping[tuple[QualifiedName | None, MediaType], MediaHandler] = field(
+        default_factory=dict, repr=False)
 
     def table(self, schema: str, name: str) -> Table | None:
         return self.tables.get((schema, name))

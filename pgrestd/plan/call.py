@@ -15,16 +15,14 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from ..catalog import Catalog, Column, Function, Table
-from ..catalog.model import FunctionArg
+from ..catalog.model import FunctionArg, MediaHandler
 from ..errors import (
     AmbiguousRpc,
     ApiError,
     InvalidBody,
     MaxAffectedRpcViolation,
-    MediaTypeError,
     NoRpc,
 )
 from ..request import media as mt
@@ -33,7 +31,8 @@ from ..request.model import Filter, LogicNode, LogicTree, QueryParams
 from ..request.payload import parse_payload, parse_urlencoded
 from ..request.preferences import Handling, Preferences
 from ..request.ranges import effective_range, parse_range_header
-from .read import READ_MEDIA, NullEmbedFilter, ReadNode, ReadPlan, read_tree, split_plan_media
+from .negotiate import negotiate_content
+from .read import NullEmbedFilter, ReadNode, ReadPlan, has_default_select, read_tree, split_plan_media
 
 __all__ = [
     "SOURCE",
@@ -48,9 +47,6 @@ __all__ = [
 
 # The CTE holding the call's rows (PostgREST's sourceCTEName).
 SOURCE = "pgrst_source"
-
-# What a function's result can be rendered as before custom media handlers.
-_BUILTIN = MappingProxyType({mt.ANY: mt.JSON, **{m: m for m in READ_MEDIA}})
 
 # findProc's fallback: a POST whose body is passed whole to the one unnamed
 # parameter, chosen by Content-Type and that parameter's type.
@@ -183,14 +179,14 @@ def plan_call(
                      aggregates_enabled=aggregates_enabled, legacy_target_names=legacy_target_names,
                      source=(SOURCE, alias))
 
-    media, custom = _negotiate(request, fn, root, plan_enabled)
+    media, custom, handler = _negotiate(request, catalog, fn, root, plan_enabled)
     if prefs.handling is Handling.STRICT:
         prefs.validate()
         if prefs.max_affected is not None and not fn.returns_set:
             raise MaxAffectedRpcViolation()
     explain, media = split_plan_media(media)
     read = ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations,
-                    explain)
+                    explain, handler)
 
     # callPlan: the parameters the request names, in the function's order.
     inputs = fn.input_args
@@ -480,33 +476,25 @@ def _levenshtein_similarity(a: str, b: str) -> float:
 # -- content negotiation ------------------------------------------------------------
 
 
-def _negotiate(request: ApiRequest, fn: Function, root: ReadNode, plan_enabled: bool) -> tuple[mt.MediaType, str | None]:
-    """Plan.negotiateContent for a function: the builtin handlers, plus a media-type domain it returns.
+def _negotiate(request: ApiRequest, catalog: Catalog, fn: Function, root: ReadNode,
+               plan_enabled: bool) -> tuple[mt.MediaType, str | None, MediaHandler | None]:
+    """Plan.negotiateContent for a function, over the relation its result is named after.
 
-    The first accepted type that can be produced wins.  The vnd.pgrst types
-    cannot be overridden; otherwise a function returning a domain named
-    like a media type ("text/plain", "application/octet-stream", or "*/*"
-    for any) produces that type from its scalar result, with the default
-    select only (SchemaCache.mediaHandlers, lookupHandler).
+    That is the relation a composite result belongs to (its handlers
+    apply), else the function itself, whose media-type domain ("text/plain",
+    "application/octet-stream", or "*/*" for any) produces that type from
+    its scalar result.  Both need the default select; ``anyelement``
+    handlers and the built-in ones do not (SchemaCache.mediaHandlers,
+    lookupHandler).  Returns (media type, SQL type of a domain body,
+    aggregate handler).
     """
-    custom = _media_domain(fn)
-    default_select = (not root.children and len(root.select) == 1 and root.select[0].field.name == "*"
-                      and not root.select[0].field.json_path and root.select[0].aggregate is None)
-    if not default_select:
-        custom = None
-    accepted = mt.parse_accept(request.headers.get("accept"))
-    for media in accepted:
-        vendor = media.kind in (mt.MediaKind.OBJECT, mt.MediaKind.ARRAY, mt.MediaKind.PLAN)
-        if custom is not None and not vendor:
-            key, sent, sql_type = custom
-            if key == mt.ANY or key == media:
-                return sent, sql_type
-        try:
-            found = mt.negotiate([media], _BUILTIN, vendor_types=True, plan_enabled=plan_enabled)
-        except ApiError:
-            continue
-        return found, None
-    raise MediaTypeError([m.mime for m in accepted])
+    domain = _media_domain(fn)
+    own = None if domain is None else {domain[0]: (domain[2], domain[1])}
+    found = negotiate_content(mt.parse_accept(request.headers.get("accept")), catalog.media_handlers,
+                              (fn.schema, fn.table_name or fn.name), default_select=has_default_select(root),
+                              plan_enabled=plan_enabled, own=own)
+    custom = found.own if isinstance(found.own, str) else None
+    return found.media, custom, found.handler
 
 
 def _media_domain(fn: Function) -> tuple[mt.MediaType, mt.MediaType, str] | None:

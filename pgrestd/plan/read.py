@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..catalog import Catalog, Column, Table
-from ..catalog.model import Cardinality, QualifiedName, Relationship
+from ..catalog.model import Cardinality, MediaHandler, QualifiedName, Relationship
 from ..errors import (
     AggregatesNotAllowed,
     AmbiguousRelBetween,
@@ -44,8 +44,9 @@ from ..request.model import (
 from ..request.preferences import Count, Preferences
 from ..request.ranges import ALL, RowRange, apply_max_rows, effective_range, parse_range_header
 from ..sql.fragments import ident, qualified
+from .negotiate import negotiate_content
 
-__all__ = ["split_plan_media", "HoistedAggregate", "ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "read_tree", "find_relation", "READ_MEDIA"]
+__all__ = ["split_plan_media", "has_default_select", "HoistedAggregate", "ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "read_tree", "find_relation", "READ_MEDIA"]
 
 # What a table or view read can produce (PostgREST's built-in handlers).
 READ_MEDIA = (mt.JSON, mt.CSV, mt.GEOJSON)
@@ -137,6 +138,8 @@ class ReadPlan:
     representations: Mapping[tuple[str, str], QualifiedName] = field(default_factory=dict)
     # application/vnd.pgrst.plan: EXPLAIN the statement; ``media`` is then its ``for`` type.
     explain: mt.MediaType | None = None
+    # A custom media type handler (an aggregate) builds the body instead of ``media``'s built-in one.
+    handler: MediaHandler | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,9 +227,6 @@ def plan_read(
     legacy_target_names: bool = True,
 ) -> ReadPlan:
     table = find_relation(catalog, request.schema, request.target.name)
-    media = mt.negotiate(mt.parse_accept(request.headers.get("accept")), READ_MEDIA,
-                         vendor_types=True, plan_enabled=plan_enabled)
-    explain, media = split_plan_media(media)
     limits = params.range_at(())
     top = effective_range(
         parse_range_header(request.headers.get("range"), request.headers.get("range-unit")),
@@ -237,8 +237,25 @@ def plan_read(
     )
     builder = _TreeBuilder(catalog, request.schema, params, max_rows, aggregates_enabled, legacy_target_names)
     root = builder.build(table, params.select, top)
+    # Negotiated after the tree is built: handlers of the relation need the default select.
+    negotiated = negotiate_content(mt.parse_accept(request.headers.get("accept")), catalog.media_handlers,
+                                   table.qualified_name, default_select=has_default_select(root),
+                                   plan_enabled=plan_enabled)
+    explain, media = split_plan_media(negotiated.media)
     return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations,
-                    explain)
+                    explain, negotiated.handler)
+
+
+def has_default_select(root: ReadNode) -> bool:
+    """Plan.hasDefaultSelect: only ``*`` is selected, nothing embedded.
+
+    A handler of one relation (or a function's media-type domain) gets the
+    relation's rows as they are, so any other select rules it out.
+    """
+    if root.children or len(root.select) != 1:
+        return False
+    item = root.select[0]
+    return item.field.name == "*" and not item.field.json_path and item.aggregate is None
 
 
 def split_plan_media(media: mt.MediaType) -> tuple[mt.MediaType | None, mt.MediaType]:

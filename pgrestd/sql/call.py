@@ -18,7 +18,7 @@ from ..request import media as mt
 from ..request.preferences import Count
 from ..request.ranges import ALL
 from .fragments import ident, qualified
-from .read import SqlBuilder, body_expression
+from .read import SqlBuilder, body_expression, handler_expression
 
 __all__ = ["BODY_SLOT", "binds_body", "bound_body", "call_statement"]
 
@@ -131,8 +131,13 @@ def _body(plan: CallPlan) -> str:
     read = plan.read
     if read.head:
         return "''::text"
+    if read.handler is not None:
+        return handler_expression(read.handler, scalar=plan.function.returns_scalar)
     if plan.custom is not None:
         # A media-type domain: the scalar as it is, no JSON (customFuncF).
+        if _one_row(plan):
+            # The call's one row is the page: its value, in the domain's binary form, is the body.
+            return f"_postgrest_t.{_SCALAR}"
         empty = "''::bytea" if plan.custom == "bytea" else "''"
         return f"coalesce((array_agg(_postgrest_t.{_SCALAR}))[1]::{plan.custom}, {empty})"
     media = read.media
@@ -153,6 +158,18 @@ def _body(plan: CallPlan) -> str:
             return f"coalesce({_strip(f'json_agg(_postgrest_t.{_SCALAR})', strip)}, '[]')::text"
         return f"coalesce({_strip('json_agg(_postgrest_t)', strip)}, '[]')::text"
     return body_expression(media)
+
+
+def _one_row(plan: CallPlan) -> bool:
+    """Whether the read over a single-row call surely keeps its row (no filter, no offset, no limit=0).
+
+    Otherwise the statement aggregates, so that it still answers one row.
+    """
+    read = plan.read
+    if read.root.where or not plan.returns_single:
+        return False
+    rng = read.range
+    return rng.offset == 0 and (rng.upper is None or rng.upper >= 0)
 
 
 def _strip(agg: str, strip: bool) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from ..catalog import Table
+from ..catalog import MediaHandler, Table
 from ..plan.read import HoistedAggregate, NullEmbedFilter, ReadNode, ReadPlan, output_name
 from ..request import media as mt
 from ..request.model import (
@@ -34,7 +34,8 @@ from ..request.preferences import Count
 from ..request.ranges import ALL, RowRange
 from .fragments import ident, qualified
 
-__all__ = ["explain_statement", "SqlBuilder", "read_statement", "count_explain_statement", "array_literal", "body_expression"]
+__all__ = ["explain_statement", "SqlBuilder", "read_statement", "count_explain_statement", "array_literal", "body_expression",
+           "handler_expression"]
 
 _JSON_TYPES = frozenset(("json", "jsonb"))
 _SOURCE = "pgrst_source"
@@ -389,6 +390,23 @@ def _body(media: mt.MediaType) -> str:
     return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')::text"
 
 
+def handler_expression(handler: MediaHandler, *, scalar: bool = False) -> str:
+    """customFuncF: a custom handler aggregates the page (PostgREST's Query/SqlFragment.hs).
+
+    A function's scalar results are aggregated as they are; a relation's
+    rows are cast to its row type for a handler of that relation (a
+    function's rows are an anonymous record), and passed as they are to an
+    ``anyelement`` one.  The body keeps the domain's type: its binary value
+    is the body, as PostgREST sends it.
+    """
+    function = qualified(*handler.function)
+    if scalar:
+        return f"{function}(_postgrest_t.pgrst_scalar)"
+    if handler.target is None:
+        return f"{function}(_postgrest_t)"
+    return f"{function}(_postgrest_t::{qualified(*handler.target)})"
+
+
 def body_expression(media: mt.MediaType) -> str:
     """The body column for ``media`` over ``_postgrest_t`` (handlerF), for statements other than a read."""
     return _body(media)
@@ -410,7 +428,12 @@ def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
             count_sql = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)"
         else:
             count_sql = "pg_catalog.count(_postgrest_t)"
-    body = "''::text" if plan.head else _body(plan.media)
+    if plan.head:
+        body = "''::text"
+    elif plan.handler is not None:
+        body = handler_expression(plan.handler)
+    else:
+        body = _body(plan.media)
     if plan.explain is not None:
         # pgrestd reads the body as text; the plan shows PostgREST's json body.
         body = body.removesuffix("::text")
