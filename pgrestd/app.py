@@ -17,6 +17,7 @@ from . import errors, openapi
 from .auth.jwt import Authenticator, AuthResult
 from .catalog import Catalog
 from .config import Config
+from .admin import admin_response
 from .cors import cors_headers, preflight_headers
 from .execute import Executor, Outcome, TxSpec
 from .plan.cache import LruCache, QueryShape, encode_canonical_value, query_shape, sentinel
@@ -94,6 +95,7 @@ class Api:
         self.verbose = config.client_error_verbosity != "minimal"
         self.tx_override = config.db_tx_end.endswith("allow-override")
         self.cors_origins = tuple(config.server_cors_allowed_origins)
+        self.admin_port = str(config.admin_server_port) if config.admin_server_port else None
         self.timing = config.server_timing_enabled
         self.trace_header = config.server_trace_header
         self.auth = Authenticator(
@@ -139,7 +141,10 @@ class Api:
     def __call__(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
         origin = req.get_header("Origin")
         try:
-            if origin is not None and req.method == "OPTIONS" and req.get_header("Access-Control-Request-Method"):
+            if self.admin_port is not None and req.env.get("SERVER_PORT") == self.admin_port:
+                # The same workers serve the admin port; the listener tells them apart.
+                response = admin_response(req.method, req.path, self.config, self.state)
+            elif origin is not None and req.method == "OPTIONS" and req.get_header("Access-Control-Request-Method"):
                 # A CORS preflight is answered before the pipeline, as wai-cors does.
                 response = Response(200, preflight_headers(
                     origin, req.get_header("Access-Control-Request-Headers"), self.cors_origins))

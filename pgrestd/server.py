@@ -30,8 +30,15 @@ def worker_count(config: Config) -> int:
 def bind_addresses(config: Config) -> list[str]:
     """PostgREST's server-host, including its special values, as Gunicorn binds."""
     if config.server_unix_socket:
-        return ["unix:" + config.server_unix_socket]
-    host, port = config.server_host, config.server_port
+        binds = ["unix:" + config.server_unix_socket]
+    else:
+        binds = _tcp_binds(config.server_host, config.server_port)
+    if config.admin_server_port:
+        binds += _tcp_binds(config.admin_server_host or config.server_host, config.admin_server_port)
+    return binds
+
+
+def _tcp_binds(host: str, port: int) -> list[str]:
     special = {"*": ["[::]"], "*4": ["0.0.0.0"], "!4": ["0.0.0.0"], "*6": ["[::]"], "!6": ["[::]"]}
     hosts = special.get(host) or ["[" + host + "]" if ":" in host and not host.startswith("[") else host]
     return [f"{h}:{port}" for h in hosts]
@@ -125,6 +132,8 @@ class PgrestdServer(BaseApplication):
         setup_logging(config.log_level)
         for key, origin, reason in config.ignored:
             log.warning("%s: %s is ignored: %s", origin, key, reason)
+        if config.admin_server_unix_socket:
+            log.warning("admin-server-unix-socket is not supported; set admin-server-port for /live and /ready")
         AccessLogger.use_level(config.log_level)
         settings = {
             "bind": bind_addresses(config),
