@@ -160,3 +160,18 @@ class Server:
 
     def get(self, path: str, **kw: object) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kw)  # type: ignore[arg-type]
+
+
+def big_schema(tables: int = 1000, keys_per_table: int = 2) -> str:
+    """DDL for a large schema: ``tables`` tables with ``keys_per_table`` foreign keys each."""
+    statements = ["CREATE SCHEMA big;"]
+    for i in range(tables):
+        refs = "".join(f", ref{k}_id integer" for k in range(keys_per_table))
+        statements.append(f"CREATE TABLE big.t{i:04d} (id integer PRIMARY KEY, name text NOT NULL, "
+                          f"created_at timestamptz DEFAULT now(){refs});")
+    for i in range(tables):
+        for k in range(keys_per_table):
+            target = (i * 7 + k * 13 + 1) % tables
+            statements.append(f"ALTER TABLE big.t{i:04d} ADD CONSTRAINT t{i:04d}_ref{k} "
+                              f"FOREIGN KEY (ref{k}_id) REFERENCES big.t{target:04d} (id);")
+    return "\n".join(statements)

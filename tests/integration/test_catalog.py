@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from pgrestd.catalog import Cardinality, Catalog, Relationship, dump_catalog, load_catalog
-from tests.support import PG_BIN, Cluster
+from tests.support import PG_BIN, Cluster, big_schema
 
 FIXTURES = Path(os.environ.get("PGRST_FIXTURES", "/work/shared/conformance/fixtures"))
 
@@ -358,21 +358,7 @@ def test_dump_has_relationships_and_computed_fields(kinds):
 # -- speed -------------------------------------------------------------------------------------
 
 
-def big_schema(tables: int = 1000, keys_per_table: int = 2) -> str:
-    statements = ["CREATE SCHEMA big;"]
-    for i in range(tables):
-        refs = "".join(f", ref{k}_id integer" for k in range(keys_per_table))
-        statements.append(f"CREATE TABLE big.t{i:04d} (id integer PRIMARY KEY, name text NOT NULL, "
-                          f"created_at timestamptz DEFAULT now(){refs});")
-    for i in range(tables):
-        for k in range(keys_per_table):
-            target = (i * 7 + k * 13 + 1) % tables
-            statements.append(f"ALTER TABLE big.t{i:04d} ADD CONSTRAINT t{i:04d}_ref{k} "
-                              f"FOREIGN KEY (ref{k}_id) REFERENCES big.t{target:04d} (id);")
-    return "\n".join(statements)
-
-
-def test_thousand_tables_load_fast(pg):
+def test_thousand_tables_load(pg):
     pg.execute('CREATE DATABASE "big"')
     pg.execute(big_schema(), dbname="big")
     timings = []
@@ -385,7 +371,7 @@ def test_thousand_tables_load_fast(pg):
     assert len(cat.tables) == 1000
     assert len(cat.foreign_keys) == 2000
     assert sum(len(v) for v in cat.relationship_index.values()) == 4000  # each key both ways
-    assert max(timings) < 2.0
+    # The 2-second target is held by `make bench` (bench/run.py), not by a timed test.
 
 
 # -- PostgREST's own fixtures ------------------------------------------------------------------
