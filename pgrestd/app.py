@@ -80,6 +80,9 @@ class WriteTemplate:
     profile: str | None
 
 
+_NO_PARAMS = QueryParams()
+
+
 def _raw_json(body: bytes) -> bytes:
     """psycopg's Json ``dumps`` for a body that already is JSON text: sent as it came."""
     return body
@@ -111,6 +114,7 @@ class Api:
         self._executor: Executor | None = None
         self._read_cache: LruCache[tuple[object, ...], ReadTemplate | None] = LruCache(1024)
         self._write_cache: LruCache[tuple[object, ...], WriteTemplate] = LruCache(256)
+        self._search_paths: dict[str, str] = {}  # per exposed schema: the search_path setting
         self._call_cache: LruCache[tuple[object, ...], CallTemplate] = LruCache(1024)
         # Set by pgrestd.wsgi: without a Gunicorn master of ours, a worker that
         # started while the database was down loads the cache itself.
@@ -300,7 +304,7 @@ class Api:
         Plans are cached by request shape: the same URL and headers with a
         body of the same keys only bind the new body.
         """
-        params = parse_query(request.query_string)
+        params = parse_query(request.query_string) if request.query_string else _NO_PARAMS
         payload = None
         if request.method != "DELETE":
             columns = params.columns if request.method in ("POST", "PATCH") else None
@@ -321,8 +325,8 @@ class Api:
             sql_params = list(sql_params)
             sql_params[template.body_index] = template.body_type(payload.raw, dumps=_raw_json)
             sql_params = tuple(sql_params)
-        tx = self._tx(request, auth, template.sql, sql_params, read_only=False)
-        tx = replace(tx, commit=template.commit, check=template.check)
+        tx = self._tx(request, auth, template.sql, sql_params, read_only=False,
+                      commit=template.commit, check=template.check)
         if template.timezone is not None:
             # PostgREST sets the preferred time zone for the transaction; an
             # invalid one is PostgreSQL's 22023.
@@ -483,15 +487,18 @@ class Api:
         return self.state.catalog
 
     def _tx(self, request: ApiRequest, auth: AuthResult, sql: str, params: tuple[object, ...],
-            *, read_only: bool) -> TxSpec:
-        search_path = ", ".join(quote_ident(s) for s in (request.schema, *self.config.db_extra_search_path))
+            *, read_only: bool, **more: Any) -> TxSpec:
+        search_path = self._search_paths.get(request.schema)
+        if search_path is None:
+            search_path = ", ".join(quote_ident(s) for s in (request.schema, *self.config.db_extra_search_path))
+            self._search_paths[request.schema] = search_path
         cookies = _cookies(request.headers.get("cookie"))
         settings_params = self.settings.params(
             search_path, auth.role, auth.claims_json, request.method, request.path,
             orjson.dumps(dict(request.headers)).decode(), cookies,
         )
         return TxSpec(self.settings.sql, settings_params, self.settings.pre_request_sql,
-                      sql, params, read_only=read_only, authenticated=auth.authenticated)
+                      sql, params, read_only=read_only, authenticated=auth.authenticated, **more)
 
     def _root(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
         """The root path: the OpenAPI document (PostgREST's ActionInspect), or the db-root-spec function.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import enum
 import functools
 import math
@@ -260,6 +262,7 @@ def decode_media_type(text: str) -> MediaType:
     return other(text)
 
 
+@lru_cache(maxsize=256)
 def parse_content_type(header: str | None) -> MediaType:
     """The request body's media type; a request without Content-Type is JSON (ApiRequest.hs)."""
     if header is None:
