@@ -12,6 +12,7 @@ from gunicorn.app.base import BaseApplication
 
 from .catalog import timed_load
 from .config import Config, ConfigError, load_config
+from .config.database import apply_database_config
 from .listener import DatabaseWatcher, detach_in_child
 from .log import ACCESS_FORMAT, GUNICORN_LEVELS, AccessLogger, setup_logging
 from .state import STATE
@@ -117,7 +118,9 @@ class PgrestdServer(BaseApplication):
 
     def read_config(self) -> Config:
         config = load_config(self.config_path, os.environ)
-        return config.replace(**self.overrides) if self.overrides else config
+        if self.overrides:
+            config = config.replace(**self.overrides)
+        return apply_database_config(config)
 
     def load_config(self) -> None:
         try:

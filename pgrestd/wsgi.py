@@ -14,6 +14,7 @@ import sys
 
 from .app import create_app
 from .config import ConfigError, load_config
+from .config.database import apply_database_config
 from .log import setup_logging
 from .server import load_snapshot, worker_count
 from .state import STATE
@@ -26,7 +27,7 @@ CONFIG_ENV = "PGRESTD_CONFIG"
 def _build():
     if STATE.config is None:
         try:
-            STATE.config = load_config(os.environ.get(CONFIG_ENV) or None, os.environ)
+            STATE.config = apply_database_config(load_config(os.environ.get(CONFIG_ENV) or None, os.environ))
         except ConfigError as exc:
             print(f"pgrestd: {exc}", file=sys.stderr)
             raise SystemExit(1) from None

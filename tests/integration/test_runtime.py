@@ -217,3 +217,29 @@ def test_reloaded_config_moves_the_listener_to_the_new_channel(own_cluster, tmp_
         assert _wait_for(lambda: server.get("/moved").status_code == 200)
     finally:
         server.stop()
+
+
+def test_in_database_configuration(own_cluster, tmp_path):
+    own_cluster.execute("ALTER ROLE authenticator IN DATABASE demo SET pgrst.db_max_rows = '2'", dbname="demo")
+    own_cluster.execute("ALTER ROLE authenticator SET pgrst.db_max_rows = '9'")  # the database-specific one wins
+    server = Server(_settings(own_cluster), tmp_path).start()
+    try:
+        assert len(server.get("/films").json()) == 2
+        own_cluster.execute("ALTER ROLE authenticator IN DATABASE demo SET pgrst.db_max_rows = '3';"
+                            "NOTIFY pgrst, 'reload config'", dbname="demo")
+        assert _wait_for(lambda: len(server.get("/films").json()) == 3)
+    finally:
+        server.stop()
+    # db-config = false ignores the database; db-pre-config's settings win over the role's.
+    server = Server(_settings(own_cluster, **{"db-config": False}), tmp_path).start()
+    try:
+        assert len(server.get("/films").json()) == 12
+    finally:
+        server.stop()
+    own_cluster.execute("CREATE FUNCTION public.pre_config() RETURNS void LANGUAGE sql AS "
+                        "$$ SELECT set_config('pgrst.db_max_rows', '1', true) $$", dbname="demo")
+    server = Server(_settings(own_cluster, **{"db-pre-config": "public.pre_config"}), tmp_path).start()
+    try:
+        assert len(server.get("/films").json()) == 1
+    finally:
+        server.stop()
