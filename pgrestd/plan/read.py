@@ -564,7 +564,9 @@ def no_relationship_error(catalog: Catalog, schema: str, parent: str, child: str
         close = [n for n in difflib.get_close_matches(child, names, n=1, cutoff=0.6) if n != child]
         if close and child not in names:
             suggestion = f"Perhaps you meant '{close[0]}' instead of '{child}'."
-    else:
+    elif catalog.table(schema, parent) is None:
+        # Only a parent that is not a relation at all is worth a suggestion
+        # (PostgREST gives none for a known table without relationships).
         parents = sorted({name for (s, name) in catalog.tables if s == schema
                           and catalog.relationships(s, name, schema)})
         close = difflib.get_close_matches(parent, parents, n=1, cutoff=0.6)
