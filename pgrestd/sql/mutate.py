@@ -223,7 +223,11 @@ def _row_match(plan: MutatePlan, qi: str) -> str:
 
 
 def _body(media: mt.MediaType, source: str) -> str:
-    """PostgREST's handlerF for the returned rows, as text."""
+    """PostgREST's handlerF for the returned rows: text for CSV, json otherwise.
+
+    json needs no cast: the executor reads json and text bodies alike as
+    bytes, and the statement then matches PostgREST's (and its EXPLAIN).
+    """
     kind = media.kind
     strip = media.nulls_stripped
     if kind is mt.MediaKind.CSV:
@@ -234,12 +238,12 @@ def _body(media: mt.MediaType, source: str) -> str:
         return f"{header} || E'\\n' || {body}"
     if kind is mt.MediaKind.OBJECT:
         agg = "json_agg(_postgrest_t)->0"
-        return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, 'null')::text"
+        return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, 'null')"
     if kind is mt.MediaKind.GEOJSON:
         return ("json_build_object('type', 'FeatureCollection', 'features', "
-                "coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))::text")
+                "coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))")
     agg = "json_agg(_postgrest_t)"
-    return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')::text"
+    return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')"
 
 
 def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
@@ -256,14 +260,9 @@ def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
     body = _body(plan.media, _OUTPUT) if plan.full else "''::text"
     inserted = ("nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int"
                 if plan.tracks_inserted else "NULL::int")
-    sql += (
-        " SELECT NULL::bigint AS total_result_set, "
-        "pg_catalog.count(_postgrest_t) AS page_total, "
-        f"{body} AS body, "
-        "nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, "
-        "nullif(pg_catalog.current_setting('response.status', true), '') AS response_status, "
-        f"{inserted} AS response_inserted, "
-    )
+    # Columns in mainWrite's order (total, page total, Location header, body,
+    # ...), so an EXPLAIN of the statement lines up with PostgREST's.
+    sql += " SELECT NULL::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, "
     if plan.location_keys:
         # locationF: the key columns of the one inserted row, as filters.
         sql += (
@@ -271,10 +270,16 @@ def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
             "j.key || '=' || coalesce('eq.' || j.value, 'is.null')) "
             f"FROM (SELECT row_to_json(_) AS r FROM {_SOURCE} AS _ LIMIT 1) d "
             "CROSS JOIN LATERAL json_each_text(d.r) AS j WHERE j.key = ANY(" + b.param(list(plan.location_keys))
-            + "::text[])) END AS location "
+            + "::text[])) END AS location, "
         )
     else:
-        sql += "NULL::text[] AS location "
+        sql += "NULL::text[] AS location, "
+    sql += (
+        f"{body} AS body, "
+        "nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, "
+        "nullif(pg_catalog.current_setting('response.status', true), '') AS response_status, "
+        f"{inserted} AS response_inserted "
+    )
     if csv:
         source = f"SELECT * FROM {_OUTPUT}"
     elif plan.full:
