@@ -20,7 +20,7 @@ from ..request.model import LogicNode
 from ..request.preferences import Resolution
 from ..request.ranges import ALL
 from .fragments import ident, literal_text, qualified
-from .read import SqlBuilder
+from .read import SqlBuilder, body_expression
 
 __all__ = ["mutate_statement"]
 
@@ -222,30 +222,6 @@ def _row_match(plan: MutatePlan, qi: str) -> str:
     return " AND ".join(f"{qi}.{c} = {_AFFECTED}.{c}" for c in _row_ids(plan))
 
 
-def _body(media: mt.MediaType, source: str) -> str:
-    """PostgREST's handlerF for the returned rows: text for CSV, json otherwise.
-
-    json needs no cast: the executor reads json and text bodies alike as
-    bytes, and the statement then matches PostgREST's (and its EXPLAIN).
-    """
-    kind = media.kind
-    strip = media.nulls_stripped
-    if kind is mt.MediaKind.CSV:
-        header = ("(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k "
-                  f"FROM (SELECT row_to_json(hh) AS r FROM {source} AS hh LIMIT 1) s) a)")
-        body = ("coalesce(string_agg(substring(_postgrest_t::text, 2, "
-                "length(_postgrest_t::text) - 2), E'\\n'), '')")
-        return f"{header} || E'\\n' || {body}"
-    if kind is mt.MediaKind.OBJECT:
-        agg = "json_agg(_postgrest_t)->0"
-        return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, 'null')"
-    if kind is mt.MediaKind.GEOJSON:
-        return ("json_build_object('type', 'FeatureCollection', 'features', "
-                "coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))")
-    agg = "json_agg(_postgrest_t)"
-    return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')"
-
-
 def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
     """prepareWrite: the mutation in a CTE, one row out with the count, body, Location and pgrst.inserted.
 
@@ -257,7 +233,7 @@ def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
     if csv:
         # The CSV header names the columns of the representation, not of RETURNING.
         sql += f", {_OUTPUT} AS (" + b.output(plan) + ")"
-    body = _body(plan.media, _OUTPUT) if plan.full else "''::text"
+    body = body_expression(plan.media, _OUTPUT) if plan.full else "''::text"
     inserted = ("nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int"
                 if plan.tracks_inserted else "NULL::int")
     # Columns in mainWrite's order (total, page total, Location header, body,

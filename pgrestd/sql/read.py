@@ -370,24 +370,28 @@ def _direction(term: OrderTerm) -> str:
     return out
 
 
-def _body(media: mt.MediaType) -> str:
-    """PostgREST's handlerF: how the page becomes the body, as text."""
+def _body(media: mt.MediaType, source: str = _SOURCE) -> str:
+    """PostgREST's handlerF: how the page becomes the body; text for CSV, json otherwise.
+
+    The json needs no cast: the executor reads json and text alike as bytes,
+    and the statement stays PostgREST's (so does its EXPLAIN).
+    """
     kind = media.kind
     strip = media.nulls_stripped
     if kind == mt.MediaKind.CSV:
         header = (f"(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k "
-                  f"FROM (SELECT row_to_json(hh) AS r FROM {_SOURCE} AS hh LIMIT 1) s) a)")
+                  f"FROM (SELECT row_to_json(hh) AS r FROM {source} AS hh LIMIT 1) s) a)")
         body = ("coalesce(string_agg(substring(_postgrest_t::text, 2, "
                 "length(_postgrest_t::text) - 2), E'\\n'), '')")
         return f"{header} || E'\\n' || {body}"
     if kind == mt.MediaKind.OBJECT:
         agg = "json_agg(_postgrest_t)->0"
-        return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, 'null')::text"
+        return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, 'null')"
     if kind == mt.MediaKind.GEOJSON:
         return ("json_build_object('type', 'FeatureCollection', 'features', "
-                "coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))::text")
+                "coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))")
     agg = "json_agg(_postgrest_t)"
-    return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')::text"
+    return f"coalesce({'json_strip_nulls(' + agg + ')' if strip else agg}, '[]')"
 
 
 def handler_expression(handler: MediaHandler, *, scalar: bool = False) -> str:
@@ -407,9 +411,9 @@ def handler_expression(handler: MediaHandler, *, scalar: bool = False) -> str:
     return f"{function}(_postgrest_t::{qualified(*handler.target)})"
 
 
-def body_expression(media: mt.MediaType) -> str:
+def body_expression(media: mt.MediaType, source: str = _SOURCE) -> str:
     """The body column for ``media`` over ``_postgrest_t`` (handlerF), for statements other than a read."""
-    return _body(media)
+    return _body(media, source)
 
 
 def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
@@ -434,9 +438,6 @@ def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
         body = handler_expression(plan.handler)
     else:
         body = _body(plan.media)
-    if plan.explain is not None:
-        # pgrestd reads the body as text; the plan shows PostgREST's json body.
-        body = body.removesuffix("::text")
     sql = (
         f"WITH {_SOURCE} AS ({source}){count_cte} "
         f"SELECT {count_sql} AS total_result_set, "
