@@ -27,7 +27,9 @@ class _TextAsBytes(Loader):
 
 
 def _configure(conn: Any) -> None:
-    conn.adapters.register_loader("text", _TextAsBytes)
+    # As pgrestd's executor: text and json bodies arrive as bytes.
+    for name in ("text", "json", "jsonb"):
+        conn.adapters.register_loader(name, _TextAsBytes)
 
 
 with open(os.environ["BENCH_STATEMENTS"], "rb") as f:
