@@ -32,7 +32,6 @@ from .request.model import QueryParams
 from .request.payload import Payload, parse_payload
 from .request.preferences import Count, Preferences, Transaction, parse_prefer
 from .response import (
-    JSON_TYPE,
     Response,
     call_check,
     call_response,

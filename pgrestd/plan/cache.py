@@ -15,7 +15,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Generic, Hashable, TypeVar
-from urllib.parse import quote_from_bytes, unquote_to_bytes
+
+from ..request.grammar import url_decode, url_encode
 
 __all__ = ["QueryShape", "query_shape", "LruCache", "sentinel", "encode_canonical_value"]
 
@@ -31,7 +32,6 @@ _RESERVED = frozenset(("select", "order", "limit", "offset", "or", "and", "not.o
                        "columns", "on_conflict"))
 _RESERVED_SUFFIXES = (".order", ".limit", ".offset", ".or", ".and")
 _SEPARATORS = re.compile(r"[&;]")
-_SAFE = re.compile(rb"[A-Za-z0-9_.~-]*")
 
 
 def sentinel(slot: int) -> str:
@@ -45,14 +45,6 @@ class QueryShape:
     values: tuple[str, ...]  # the decoded values, in slot order
     raw_values: tuple[bytes, ...]  # the same, as bytes, for Content-Location
     like: tuple[bool, ...]  # like/ilike: ``*`` becomes ``%``
-
-
-def _decode(raw: bytes) -> bytes:
-    if b"+" in raw:
-        raw = raw.replace(b"+", b" ")
-    if b"%" in raw:
-        raw = unquote_to_bytes(raw)
-    return raw
 
 
 def query_shape(query_string: str) -> QueryShape | None:
@@ -70,7 +62,7 @@ def query_shape(query_string: str) -> QueryShape | None:
             out.append(part)
             continue
         try:
-            decoded = _decode(value.encode("latin-1"))
+            decoded = url_decode(value.encode("latin-1"))
             text = decoded.decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             return None
@@ -90,10 +82,8 @@ def query_shape(query_string: str) -> QueryShape | None:
 
 
 def encode_canonical_value(raw: bytes) -> str:
-    """How the canonical query string (Content-Location) encodes a value."""
-    if _SAFE.fullmatch(raw):
-        return raw.decode("ascii")
-    return quote_from_bytes(raw, safe="")
+    """How the canonical query string (Content-Location) encodes a value: as the grammar does."""
+    return url_encode(raw)
 
 
 _MISSING = object()

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from ..catalog import Catalog, Column, Table
+from ..catalog import Catalog, Table
 from ..catalog.model import Cardinality, MediaHandler, QualifiedName, Relationship
 from ..errors import (
     AggregatesNotAllowed,
@@ -194,10 +194,6 @@ def find_relation(catalog: Catalog, schema: str, name: str) -> Table:
         close = difflib.get_close_matches(name, catalog.table_names(schema), n=1, cutoff=0.75)
         raise TableNotFound(schema, name, close[0] if close else None)
     return table
-
-
-def column_of(table: Table, field: Field) -> Column | None:
-    return table.column_index.get(field.name)
 
 
 def output_name(item: SelectField) -> str | None:

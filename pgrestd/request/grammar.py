@@ -58,6 +58,8 @@ from .operators import OPERATORS, Operator, OperatorKind
 
 __all__ = [
     "MAX_DEPTH",
+    "url_decode",
+    "url_encode",
     "parse_columns",
     "parse_filter",
     "parse_logic",
@@ -141,6 +143,12 @@ def _url_encode(raw: bytes) -> str:
     if _URL_SAFE.fullmatch(raw):
         return raw.decode("ascii")
     return quote_from_bytes(raw, safe="")
+
+
+# The decoding and encoding rules the plan cache shares (it swaps values
+# inside still-encoded query strings).
+url_decode = _url_decode
+url_encode = _url_encode
 
 
 def _canonical(pairs: list[tuple[bytes, bytes | None]]) -> str:

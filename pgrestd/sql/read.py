@@ -302,8 +302,6 @@ class SqlBuilder:
 
     def count_query(self, node: ReadNode) -> str:
         """readPlanToCountQuery: the root's filters; inner-joined embeds as EXISTS."""
-        table = node.table
-        qi = node.ref
         conds = [self._count_logic(node, n) for n in node.where]
         conds += [f"{c.left}.{ident(c.left_column)} = {c.right}.{ident(c.right_column)}" for c in node.join]
         for child in node.children:
