@@ -116,17 +116,17 @@ end
 
 def capture_statements(config_path: Path, out: Path) -> dict[str, dict]:
     """Ask pgrestd's own pipeline which statements it sends for each workload."""
-    from pgrestd.app import Api
     from pgrestd.catalog import load_catalog
     from pgrestd.config import load_config
+    from pgrestd.pipeline import Pipeline
     from pgrestd.request.api import build_api_request
+    from pgrestd.sql.builder import JsonBody
     from pgrestd.state import STATE
 
     config = load_config(str(config_path), {})
     catalog = load_catalog(config.db_uri, config.db_schemas, extra_search_path=config.db_extra_search_path)
-    api = Api(config, STATE)
+    pipeline = Pipeline(config, STATE)
     statements = {}
-    from psycopg.types.json import Json, Jsonb
 
     for w in WORKLOADS:
         path, _, qs = w.path.replace("{id}", _SENTINEL).partition("?")
@@ -134,13 +134,13 @@ def capture_statements(config_path: Path, out: Path) -> dict[str, dict]:
         if w.body:
             headers["content-type"] = "application/json"
         request = build_api_request(w.method, path, qs, headers, w.body, config.db_schemas)
-        tx = api.prepare(request, api.auth.authenticate(None), catalog).tx
+        tx = pipeline.prepare(request, pipeline.auth.authenticate(None), catalog).tx
         assert tx.check is None, "the bench replays statements that end in one round trip"
         key_index, body_type = None, None
         params: list[object] = []
         for i, p in enumerate(tx.main_params):
-            if isinstance(p, (Json, Jsonb)):
-                key_index, body_type = i, type(p).__name__.lower()
+            if isinstance(p, JsonBody):
+                key_index, body_type = i, "jsonb" if p.binary else "json"
                 params.append(None)
             else:
                 params.append(p if isinstance(p, (int, list)) else str(p))

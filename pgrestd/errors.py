@@ -2,7 +2,10 @@
 
 Codes, statuses and texts follow PostgREST's ``Error.hs`` (PGRST0xx connection,
 PGRST1xx request, PGRST2xx schema cache, PGRST3xx JWT).  Every stage raises
-these; only :mod:`pgrestd.response` turns them into HTTP.
+these; only :mod:`pgrestd.response` turns them into HTTP.  Errors PostgreSQL
+raises map here too (:func:`database_error`: the SQLSTATE to HTTP status
+table and ``RAISE SQLSTATE 'PGRST'``), from plain fields, so this module
+needs no database driver.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ __all__ = [
     "SingularityError",
     "UnsupportedMethod",
     "RelatedOrderNotToOne",
-    "UnacceptableFilter",
     "InvalidPreferences",
     "AggregatesNotAllowed",
     "PgrstParseError",
@@ -54,7 +56,10 @@ __all__ = [
     "AnonymousDisabled",
     "JwtClaimsInvalid",
     "DatabaseError",
+    "database_error",
     "error_body",
+    "raised_pgrst",
+    "sqlstate_status",
 ]
 
 
@@ -227,14 +232,10 @@ class RelatedOrderNotToOne(ApiError):
         )
 
 
-class UnacceptableFilter(ApiError):
-    code, status = "PGRST120", 400
-
-    def __init__(self, target: str) -> None:
-        super().__init__(
-            f"Bad operator on the '{target}' embedded resource",
-            details="Only is null or not is null filters are allowed on embedded resources",
-        )
+# PGRST120 (UnacceptableFilter, "Bad operator on the '...' embedded resource")
+# is not raised: PostgREST stopped raising it in v11.2 (PostgREST#2862, #2880),
+# a filter other than is.null / not.is.null on an embed's name filters the
+# column of that name.
 
 
 class InvalidPreferences(ApiError):
@@ -391,3 +392,83 @@ class DatabaseError(ApiError):
         self.code = code
         self.status = status
         super().__init__(message, details=details, hint=hint, headers=headers)
+
+
+# SQLSTATE -> HTTP status, from PostgREST's Error.hs (mapSQLtoHTTP).  Exact
+# codes first, then two-character classes; anything else is a client error.
+_STATUS_BY_CODE = {
+    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "57P01": 503,
+    "P0001": 400, "42P01": 404, "42P17": 500, "42883": 404,
+}
+_STATUS_BY_CLASS = {
+    "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500,
+    "38": 500, "39": 500, "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500,
+    "57": 500, "58": 500, "F0": 500, "HV": 500, "P0": 500, "XX": 500,
+}
+
+
+def sqlstate_status(code: str, message: str, authenticated: bool = False) -> int:
+    """The HTTP status of a PostgreSQL error (Error.mapSQLtoHTTP); ``message`` decides a few codes.
+
+    ``authenticated``: the request carried a JWT, which turns 42501
+    (insufficient privilege) from 401 into 403.
+    """
+    if code == "21000":
+        # pg-safeupdate's "DELETE requires a WHERE clause" is the client's fault.
+        return 400 if message.endswith("requires a WHERE clause") else 500
+    if code == "22023":
+        return 401 if message.startswith("role") and message.endswith("does not exist") else 400
+    if code == "42501":
+        return 403 if authenticated else 401
+    if code == "42883" and message.startswith("function xmlagg("):
+        return 406
+    if code.startswith("PT") and code[2:].isdigit():
+        return int(code[2:])
+    status = _STATUS_BY_CODE.get(code) or _STATUS_BY_CLASS.get(code[:2])
+    return status or 400
+
+
+def raised_pgrst(message: str, detail: str | None) -> ApiError:
+    """``RAISE SQLSTATE 'PGRST'``: the function chooses the whole response (PostgREST's parseRaisePGRST).
+
+    MESSAGE is ``{"code", "message", "details"?, "hint"?}``; DETAIL is
+    ``{"status", "status_text"?, "headers"?}``.  Anything else is PGRST121.
+    """
+    try:
+        body = orjson.loads(message)
+        if not (isinstance(body, dict) and isinstance(body.get("code"), str)
+                and isinstance(body.get("message"), str)):
+            raise ValueError
+    except ValueError:
+        return PgrstParseError(details=f"Invalid JSON value for MESSAGE: '{message}'", message_error=True)
+    if detail is None:
+        return PgrstParseError(details="DETAIL is missing in the RAISE statement")
+    try:
+        spec = orjson.loads(detail)
+        status = spec["status"]
+        headers = spec.get("headers") or {}
+        if not isinstance(status, int) or not isinstance(headers, dict) or \
+                not all(isinstance(v, str) for v in headers.values()):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        return PgrstParseError(details=f"Invalid JSON value for DETAIL: '{detail}'")
+    error = DatabaseError(body["code"], status, body["message"], details=body.get("details"),
+                          hint=body.get("hint"), headers=headers)
+    text = spec.get("status_text")
+    error.reason = text if isinstance(text, str) else None
+    return error
+
+
+def database_error(code: str, message: str, detail: str | None, hint: str | None,
+                   authenticated: bool = False) -> ApiError:
+    """The API error for a PostgreSQL error's SQLSTATE, primary message, DETAIL and HINT.
+
+    SQLSTATE ``PGRST`` is :func:`raised_pgrst`; any other code keeps its
+    message, details and hint, with :func:`sqlstate_status`'s status (and
+    ``WWW-Authenticate: Bearer`` on a 401).
+    """
+    if code == "PGRST":
+        return raised_pgrst(message, detail)
+    status = sqlstate_status(code, message, authenticated)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return DatabaseError(code, status, message, details=detail, hint=hint, headers=headers)

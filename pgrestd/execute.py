@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 import psycopg
 import psycopg_pool
 from psycopg import pq
-from psycopg.adapt import Loader
+from psycopg.adapt import Dumper, Loader
+from psycopg.types.json import JsonbDumper, JsonDumper
 
 from . import errors
+from .sql.builder import JsonBody
 from .state import STATE
+from .transaction import Outcome, TxSpec
 
 __all__ = ["Executor", "Outcome", "TxSpec", "map_database_error"]
 
@@ -39,47 +41,6 @@ class _TextAsBytes(Loader):
         return bytes(data)
 
 
-@dataclass(frozen=True, slots=True)
-class TxSpec:
-    """What to send: the settings batch, an optional pre-request call, the main statement."""
-
-    settings_sql: str
-    settings_params: tuple[object, ...]
-    pre_request_sql: str | None
-    main_sql: str
-    main_params: tuple[object, ...]
-    read_only: bool
-    commit: bool = True
-    authenticated: bool = False
-    # EXPLAIN of the count query, for count=planned|estimated.
-    explain_sql: str | None = None
-    explain_params: tuple[object, ...] = ()
-    # A write that must see its result before it may commit (singular media,
-    # max-affected, PUT's one row): raising here rolls the transaction back.
-    # It costs a second round trip for COMMIT/ROLLBACK; without it, the end
-    # of the transaction goes out in the same pipeline as the statement.
-    check: Callable[[Outcome], None] | None = None
-    # A function's own isolation level (SET default_transaction_isolation),
-    # which PostgREST uses for the call's transaction; None: READ COMMITTED.
-    isolation_level: str | None = None
-    # application/vnd.pgrst.plan: the main statement is an EXPLAIN whose rows are the body.
-    explain: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    total: int | None
-    page_total: int
-    body: bytes
-    response_headers: bytes | None
-    response_status: bytes | None
-    planned_total: int | None = None
-    # Writes only: rows inserted by an upsert (PostgREST's pgrst.inserted),
-    # and the Location filters ("id=eq.1") of a single inserted row.
-    inserted: int | None = None
-    location: tuple[bytes, ...] | None = None
-
-
 # Statement columns -> Outcome fields.  Rows are mapped by column name, so a
 # statement may leave out the columns it has no use for.
 _COLUMNS = {
@@ -97,7 +58,26 @@ _ROLLBACK = "ROLLBACK"
 _IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
 
 
+class _JsonBodyDumper(JsonDumper):
+    """A :class:`JsonBody` goes out as the bytes it came in, typed json (or jsonb)."""
+
+    def get_key(self, obj: Any, _format: Any) -> Any:
+        return (self.cls, obj.binary)
+
+    def upgrade(self, obj: Any, _format: Any) -> Dumper:
+        return _JsonbBodyDumper(self.cls) if obj.binary else self
+
+    def dump(self, obj: Any) -> bytes:
+        return obj.raw
+
+
+class _JsonbBodyDumper(JsonbDumper):
+    def dump(self, obj: Any) -> bytes:
+        return obj.raw
+
+
 def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_dumper(JsonBody, _JsonBodyDumper)
     conn.adapters.register_loader("text", _TextAsBytes)
     # A custom media type handler's body is a domain over any type, which
     # PostgreSQL describes as its base type: sent as its binary value, as
@@ -249,67 +229,8 @@ def _plan_rows(row: Any) -> int | None:
         return None
 
 
-# SQLSTATE -> HTTP status, from PostgREST's Error.hs (mapSQLtoHTTP).  Exact
-# codes first, then two-character classes; anything else is a client error.
-_STATUS_BY_CODE = {
-    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "57P01": 503,
-    "P0001": 400, "42P01": 404, "42P17": 500, "42883": 404,
-}
-_STATUS_BY_CLASS = {
-    "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500,
-    "38": 500, "39": 500, "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500,
-    "57": 500, "58": 500, "F0": 500, "HV": 500, "P0": 500, "XX": 500,
-}
-
-
-def sqlstate_status(code: str, message: str, authenticated: bool = False) -> int:
-    if code == "21000":
-        # pg-safeupdate's "DELETE requires a WHERE clause" is the client's fault.
-        return 400 if message.endswith("requires a WHERE clause") else 500
-    if code == "22023":
-        return 401 if message.startswith("role") and message.endswith("does not exist") else 400
-    if code == "42501":
-        return 403 if authenticated else 401
-    if code == "42883" and message.startswith("function xmlagg("):
-        return 406
-    if code.startswith("PT") and code[2:].isdigit():
-        return int(code[2:])
-    status = _STATUS_BY_CODE.get(code) or _STATUS_BY_CLASS.get(code[:2])
-    return status or 400
-
-
-def _raised_pgrst(message: str, detail: str | None) -> errors.ApiError:
-    """``RAISE SQLSTATE 'PGRST'``: the function chooses the whole response (PostgREST's parseRaisePGRST).
-
-    MESSAGE is ``{"code", "message", "details"?, "hint"?}``; DETAIL is
-    ``{"status", "status_text"?, "headers"?}``.
-    """
-    try:
-        body = orjson.loads(message)
-        if not (isinstance(body, dict) and isinstance(body.get("code"), str)
-                and isinstance(body.get("message"), str)):
-            raise ValueError
-    except ValueError:
-        return errors.PgrstParseError(details=f"Invalid JSON value for MESSAGE: '{message}'", message_error=True)
-    if detail is None:
-        return errors.PgrstParseError(details="DETAIL is missing in the RAISE statement")
-    try:
-        spec = orjson.loads(detail)
-        status = spec["status"]
-        headers = spec.get("headers") or {}
-        if not isinstance(status, int) or not isinstance(headers, dict) or \
-                not all(isinstance(v, str) for v in headers.values()):
-            raise ValueError
-    except (ValueError, KeyError, TypeError):
-        return errors.PgrstParseError(details=f"Invalid JSON value for DETAIL: '{detail}'")
-    error = errors.DatabaseError(body["code"], status, body["message"], details=body.get("details"),
-                                 hint=body.get("hint"), headers=headers)
-    text = spec.get("status_text")
-    error.reason = text if isinstance(text, str) else None
-    return error
-
-
 def map_database_error(exc: psycopg.Error, authenticated: bool = False) -> errors.ApiError:
+    """Reads psycopg's exception; :func:`errors.database_error` maps its fields."""
     code = exc.sqlstate
     if code is None and isinstance(exc, psycopg.DataError):
         # Raised by psycopg before sending, e.g. a NUL in a text value; the
@@ -320,10 +241,5 @@ def map_database_error(exc: psycopg.Error, authenticated: bool = False) -> error
         log.warning("database connection error: %s", exc)
         return errors.ClientError(details=str(exc).strip() or None)
     diag = exc.diag
-    message = diag.message_primary or str(exc)
-    if code == "PGRST":
-        return _raised_pgrst(message, diag.message_detail)
-    status = sqlstate_status(code, message, authenticated)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return errors.DatabaseError(code, status, message, details=diag.message_detail,
-                                hint=diag.message_hint, headers=headers)
+    return errors.database_error(code, diag.message_primary or str(exc), diag.message_detail,
+                                 diag.message_hint, authenticated)

@@ -17,8 +17,8 @@ import threading
 from typing import Callable
 
 import psycopg
+from psycopg import sql
 
-from .sql.fragments import quote_ident
 from .state import STATE
 
 __all__ = ["DatabaseWatcher"]
@@ -81,7 +81,7 @@ class DatabaseWatcher(threading.Thread):
 
     def _watch(self, conn: psycopg.Connection) -> None:
         if self.channel:
-            conn.execute("LISTEN " + quote_ident(self.channel))
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             log.info("listening for notifications on channel %r", self.channel)
         while not self._stop_event.is_set():
             if not self.channel:
@@ -113,7 +113,7 @@ def detach_in_child(watcher: DatabaseWatcher | None) -> None:
         pass
 
 
-def _sighup_self(reason: str) -> None:
+def _sighup_self(_reason: str) -> None:
     os.kill(os.getpid(), signal.SIGHUP)
 
 

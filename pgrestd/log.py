@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
 
-from gunicorn.glogging import Logger
-
-__all__ = ["AccessLogger", "setup_logging", "GUNICORN_LEVELS", "ACCESS_FORMAT"]
+__all__ = ["setup_logging", "lowest_logged_status", "GUNICORN_LEVELS", "ACCESS_FORMAT"]
 
 # PostgREST log-level -> Python/Gunicorn level name.
 GUNICORN_LEVELS = {"crit": "critical", "error": "error", "warn": "warning", "info": "info", "debug": "debug"}
@@ -32,23 +29,6 @@ def setup_logging(level: str) -> None:
     root.propagate = False
 
 
-class AccessLogger(Logger):
-    """Gunicorn's logger with PostgREST's per-level request filter and role field."""
-
-    # Set from log-level by the server before Gunicorn builds its logger.
-    min_status = 0
-
-    @classmethod
-    def use_level(cls, level: str) -> None:
-        cls.min_status = _MIN_STATUS.get(level, 500)
-
-    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
-        status = resp.status_code if hasattr(resp, "status_code") else int(str(resp.status).split()[0])
-        if status is None or int(status) < self.min_status:
-            return
-        super().access(resp, req, environ, request_time)
-
-    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["u"] = environ.get("pgrestd.role") or "-"
-        return atoms
+def lowest_logged_status(level: str) -> int:
+    """The lowest status the access log records at a PostgREST log level."""
+    return _MIN_STATUS.get(level, 500)

@@ -9,17 +9,21 @@ settings a function may set, which override what pgrestd would send.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote_from_bytes
 
 import orjson
 
+from . import media as mt
 from .errors import ApiError, GucHeadersError, GucStatusError, SingularityError
-from .execute import Outcome
+from .plan.call import CallPlan
+from .plan.mutate import Mutation, MutatePlan
 from .plan.read import ReadPlan
-from .request import media as mt
 from .request.preferences import Count
-from .request.ranges import out_of_bounds, range_status
+from .request.ranges import content_range, out_of_bounds, range_status
+from .transaction import Outcome
 
-__all__ = ["Response", "plan_response", "read_response", "error_response", "JSON_TYPE", "total_for"]
+__all__ = ["Response", "plan_response", "read_response", "error_response", "JSON_TYPE", "total_for", "server_timing",
+           "write_response", "call_response"]
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -35,6 +39,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     reason: str | None = None  # a custom reason phrase (RAISE SQLSTATE 'PGRST' status_text)
+    role: str | None = None  # the database role the request ran as, for the access log
 
 
 def total_for(plan: ReadPlan, outcome: Outcome) -> int | None:
@@ -55,7 +60,7 @@ def total_for(plan: ReadPlan, outcome: Outcome) -> int | None:
 
 
 def read_response(plan: ReadPlan, outcome: Outcome, *, location: str, profile: str | None,
-                  preference_applied: str | None, verbose: bool) -> Response:
+                  preference_applied: str | None) -> Response:
     total = total_for(plan, outcome)
     status, content_range = range_status(plan.range, outcome.page_total, total)
     if status == 416:
@@ -108,6 +113,11 @@ def apply_guc_overrides(response: Response, outcome: Outcome) -> Response:
     return response
 
 
+def server_timing(timings: list[tuple[str, float]]) -> str:
+    """The Server-Timing value (PostgREST's serverTimingHeader): each stage's duration in ms, one decimal."""
+    return ", ".join(f"{name};dur={seconds * 1000:.1f}" for name, seconds in timings)
+
+
 def error_response(error: ApiError, verbose: bool = True) -> Response:
     headers = {"Content-Type": JSON_TYPE, "Proxy-Status": f"PostgREST; error={error.code}"}
     headers.update(error.headers)
@@ -115,45 +125,8 @@ def error_response(error: ApiError, verbose: bool = True) -> Response:
 
 
 # -- writes ------------------------------------------------------------------------
-# Appended for POST/PATCH/PUT/DELETE on tables and views; Response.hs
-# (actionResponse for MutationCreate, MutationUpdate, MutationSingleUpsert,
-# MutationDelete) and MainTx.hs (failNotSingular, failPut,
-# failExceedsMaxAffectedPref).
-
-from typing import Callable  # noqa: E402
-from urllib.parse import quote_from_bytes as _quote_from_bytes  # noqa: E402
-
-from .errors import MaxAffectedViolation, PutMatchingPk  # noqa: E402
-from .plan.mutate import Mutation, MutatePlan  # noqa: E402
-from .request.ranges import content_range as _content_range  # noqa: E402
-
-__all__ += ["write_check", "write_response"]
-
-
-def write_check(plan: MutatePlan) -> Callable[[Outcome], None] | None:
-    """What a write's result must satisfy before it may commit; None when nothing.
-
-    In MainTx's order: a singular response needs exactly one row (PGRST116),
-    PUT must have written its one row (PGRST115, the body did not match the
-    URL), ``max-affected`` under ``handling=strict`` bounds UPDATE and DELETE
-    (PGRST124).  A failed check rolls the transaction back.
-    """
-    singular = plan.singular and plan.mutation is not Mutation.UPSERT
-    put = plan.mutation is Mutation.UPSERT
-    limit = plan.max_affected
-    if not (singular or put or limit is not None):
-        return None
-
-    def check(outcome: Outcome) -> None:
-        rows = outcome.page_total
-        if singular and rows != 1:
-            raise SingularityError(rows)
-        if put and rows != 1:
-            raise PutMatchingPk()
-        if limit is not None and rows > limit:
-            raise MaxAffectedViolation(rows)
-
-    return check
+# POST/PATCH/PUT/DELETE on tables and views; Response.hs (actionResponse for
+# MutationCreate, MutationUpdate, MutationSingleUpsert, MutationDelete).
 
 
 def write_response(plan: MutatePlan, outcome: Outcome, *, profile: str | None) -> Response:
@@ -166,18 +139,18 @@ def write_response(plan: MutatePlan, outcome: Outcome, *, profile: str | None) -
     if mutation is Mutation.CREATE:
         if outcome.location:
             headers["Location"] = _location(plan.table.name, outcome.location)
-        headers["Content-Range"] = _content_range(1, 0, total)
+        headers["Content-Range"] = content_range(1, 0, total)
         if plan.merge_duplicates:
             status = 201 if outcome.inserted is not None and outcome.inserted > 0 else 200
         else:
             status = 201
     elif mutation is Mutation.UPDATE:
-        headers["Content-Range"] = _content_range(0, rows - 1, total)
+        headers["Content-Range"] = content_range(0, rows - 1, total)
         status = 200 if full else 204
     elif mutation is Mutation.UPSERT:
         status = (201 if outcome.inserted is not None and outcome.inserted > 0 else 200) if full else 204
     else:
-        headers["Content-Range"] = _content_range(1, 0, total)
+        headers["Content-Range"] = content_range(1, 0, total)
         status = 200 if full else 204
     if plan.applied:
         headers["Preference-Applied"] = plan.applied
@@ -200,36 +173,10 @@ def _location(table: str, pairs: tuple[bytes, ...]) -> str:
 
 
 def _query_encode(raw: bytes) -> str:
-    return _quote_from_bytes(raw, safe=" -_.~").replace(" ", "+")
+    return quote_from_bytes(raw, safe=" -_.~").replace(" ", "+")
 
 
 # -- function calls (/rpc) -------------------------------------------------------
-
-from .plan.call import CallPlan  # noqa: E402
-
-__all__ += ["call_check", "call_response"]
-
-
-def call_check(plan: CallPlan) -> Callable[[Outcome], None] | None:
-    """What a call's result must satisfy before it may commit; None when nothing (MainTx's CallReadPlan).
-
-    A singular response needs exactly one row (PGRST116); ``max-affected``
-    under ``handling=strict`` bounds the rows (PGRST124).  A failed check
-    rolls the transaction back, so a refused call leaves no trace.
-    """
-    singular = plan.read.media.kind is mt.MediaKind.OBJECT
-    limit = plan.max_affected
-    if not singular and limit is None:
-        return None
-
-    def check(outcome: Outcome) -> None:
-        rows = outcome.page_total
-        if singular and rows != 1:
-            raise SingularityError(rows)
-        if limit is not None and rows > limit:
-            raise MaxAffectedViolation(rows)
-
-    return check
 
 
 def call_response(plan: CallPlan, outcome: Outcome, *, profile: str | None) -> Response:

@@ -9,12 +9,13 @@ import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from .catalog import timed_load
 from .config import Config, ConfigError, load_config
 from .config.database import apply_database_config
 from .listener import DatabaseWatcher, detach_in_child
-from .log import ACCESS_FORMAT, GUNICORN_LEVELS, AccessLogger, setup_logging
+from .log import ACCESS_FORMAT, GUNICORN_LEVELS, lowest_logged_status, setup_logging
 from .state import STATE
 
 __all__ = ["PgrestdServer", "bind_addresses", "worker_count", "load_snapshot"]
@@ -22,6 +23,28 @@ __all__ = ["PgrestdServer", "bind_addresses", "worker_count", "load_snapshot"]
 log = logging.getLogger("pgrestd.server")
 
 _watcher: DatabaseWatcher | None = None
+
+
+class AccessLogger(Logger):
+    """Gunicorn's logger with PostgREST's per-level request filter and role field."""
+
+    # Set from log-level by the server before Gunicorn builds its logger.
+    min_status = 0
+
+    @classmethod
+    def use_level(cls, level: str) -> None:
+        cls.min_status = lowest_logged_status(level)
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        status = resp.status_code if hasattr(resp, "status_code") else int(str(resp.status).split()[0])
+        if status is None or int(status) < self.min_status:
+            return
+        super().access(resp, req, environ, request_time)
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["u"] = environ.get("pgrestd.role") or "-"
+        return atoms
 
 
 def worker_count(config: Config) -> int:
@@ -70,11 +93,11 @@ def load_snapshot(config: Config) -> bool:
 # -- Gunicorn server hooks (run in the master unless noted) ---------------------
 
 
-def _on_starting(arbiter: Any) -> None:
+def _on_starting(_arbiter: Any) -> None:
     load_snapshot(STATE.config)
 
 
-def _when_ready(arbiter: Any) -> None:
+def _when_ready(_arbiter: Any) -> None:
     config = STATE.config
     if config.server_unix_socket:
         os.chmod(config.server_unix_socket, int(str(config.server_unix_socket_mode), 8))
@@ -87,7 +110,7 @@ def _start_watcher(config: Config) -> None:
     _watcher.start()
 
 
-def _on_reload(arbiter: Any) -> None:
+def _on_reload(_arbiter: Any) -> None:
     config = STATE.config
     channel = config.db_channel if config.db_channel_enabled else None
     if _watcher is not None and (_watcher.conninfo, _watcher.channel) != (config.db_uri, channel):
@@ -98,11 +121,11 @@ def _on_reload(arbiter: Any) -> None:
     load_snapshot(config)
 
 
-def _post_fork(arbiter: Any, worker: Any) -> None:
+def _post_fork(_arbiter: Any, _worker: Any) -> None:
     detach_in_child(_watcher)
 
 
-def _worker_exit(arbiter: Any, worker: Any) -> None:
+def _worker_exit(_arbiter: Any, worker: Any) -> None:
     api = getattr(getattr(worker, "wsgi", None), "pgrestd_api", None)
     if api is not None:
         api.close()

@@ -11,12 +11,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import psycopg
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+DEMO_SQL = ROOT / "conf" / "demo.sql"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 PGRESTD = str(Path(sys.executable).with_name("pgrestd"))
 
@@ -41,9 +45,14 @@ def _demote():
 
 
 class Cluster:
-    """initdb + pg_ctl in a temporary directory, listening on loopback only."""
+    """initdb + pg_ctl in a temporary directory, listening on loopback only.
 
-    def __init__(self) -> None:
+    Every login is trusted, unless ``passwords``: then, as a deployment has it, the roles other
+    than the superuser give their password over TCP (scram-sha-256).
+    """
+
+    def __init__(self, passwords: bool = False) -> None:
+        self.passwords = passwords
         self.dir = Path(tempfile.mkdtemp(prefix="pgrestd-test-pg-"))
         self.data = self.dir / "data"
         self.port = free_port()
@@ -63,6 +72,11 @@ class Cluster:
             f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                     f"unix_socket_directories = '{self.dir}'\nfsync = off\n"
                     "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n")
+        if self.passwords:
+            (self.data / "pg_hba.conf").write_text(
+                "local all all trust\n"
+                "host all postgres 127.0.0.1/32 trust\n"
+                "host all all 127.0.0.1/32 scram-sha-256\n")
         self.start()
         return self
 
@@ -72,6 +86,13 @@ class Cluster:
 
     def stop(self, mode: str = "fast") -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def running(self) -> bool:
+        try:
+            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
 
     def destroy(self) -> None:
         try:
@@ -88,10 +109,17 @@ class Cluster:
         with psycopg.connect(self.uri(dbname=dbname), autocommit=True) as conn:
             conn.execute(sql)
 
-    def create_database(self, name: str, sql_file: Path | None = None) -> None:
+    def create_database(self, name: str, sql: Path | str | None = None) -> None:
+        """A new database, loaded with ``sql``: a file, or SQL text."""
         self.execute(f'CREATE DATABASE "{name}"')
-        if sql_file is not None:
-            self.execute(sql_file.read_text(), dbname=name)
+        if sql is not None:
+            self.execute(sql.read_text() if isinstance(sql, Path) else sql, dbname=name)
+
+    def psql(self, dbname: str, sql_file: Path) -> subprocess.CompletedProcess[str]:
+        """``psql -v ON_ERROR_STOP=1 -f FILE`` as the superuser, the way a user loads a script."""
+        return subprocess.run(
+            [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.uri(dbname=dbname),
+             "-f", str(sql_file)], capture_output=True, text=True, check=False)
 
 
 class Server:
@@ -160,6 +188,73 @@ class Server:
 
     def get(self, path: str, **kw: object) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kw)  # type: ignore[arg-type]
+
+
+class ServerFactory:
+    """Databases loaded with SQL and pgrestd servers over them; ``close`` stops every server it started.
+
+    ``factory(sql, settings, database="name", user="role")`` creates the database on the cluster
+    (once: a later call with the same SQL reuses it) and starts pgrestd with ``settings``, their
+    ``db-uri`` made for ``user`` (the fixtures give each login role its own name as password).
+    ``sql`` is a file, SQL text, or None for a database that exists already.
+    """
+
+    def __init__(self, cluster: Cluster, workdir: Path) -> None:
+        self.cluster = cluster
+        self.workdir = workdir
+        self.servers: list[Server] = []
+        self._databases: dict[tuple[int, str], str | None] = {}
+
+    def database(self, name: str, sql: Path | str | None = None, *, cluster: Cluster | None = None) -> str:
+        cluster = cluster or self.cluster
+        source = str(sql) if isinstance(sql, Path) else sql
+        key = (id(cluster), name)
+        if key in self._databases:
+            if source is not None and self._databases[key] != source:
+                raise ValueError(f"database {name!r} was created from other SQL")
+            return name
+        if sql is not None:
+            cluster.create_database(name, sql)
+        self._databases[key] = source
+        return name
+
+    def __call__(self, sql: Path | str | None = None, settings: Mapping[str, object] | None = None, *,
+                 database: str | None = None, user: str | None = None, password: str | None = None,
+                 cluster: Cluster | None = None, env: Mapping[str, str] | None = None,
+                 wait_ok: bool = True) -> Server:
+        cluster = cluster or self.cluster
+        conf: dict[str, object] = dict(settings or {})
+        if database is not None:
+            self.database(database, sql, cluster=cluster)
+        elif sql is not None:
+            raise ValueError("SQL to load needs a database name")
+        if "db-uri" not in conf:
+            if database is None or user is None:
+                raise ValueError("settings without db-uri need database= and user=")
+            conf["db-uri"] = cluster.uri(user, database, password or user)
+        workdir = self.workdir / f"{len(self.servers) + 1:03d}"  # its own: ports, so log names, recur
+        workdir.mkdir()
+        server = Server(conf, workdir, dict(env or {}))
+        self.servers.append(server)
+        return server.start(wait_ok=wait_ok)
+
+    def close(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+
+def server_fixture(sql: Path | str | None, settings: Mapping[str, object], *, database: str,
+                   user: str, scope: str = "module") -> Callable[..., object]:
+    """A fixture for one pgrestd over ``database``: started when first used, stopped at the end of
+    its scope.  Assign it to a module-level name, which becomes the fixture's name."""
+
+    @pytest.fixture(scope=scope)  # type: ignore[call-overload]
+    def server(pgrestd_server_factory: ServerFactory):
+        srv = pgrestd_server_factory(sql, settings, database=database, user=user)
+        yield srv
+        srv.stop()
+
+    return server
 
 
 def big_schema(tables: int = 1000, keys_per_table: int = 2) -> str:

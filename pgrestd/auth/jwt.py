@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import orjson
 
 from ..errors import AnonymousDisabled, JwtClaimsInvalid, JwtInvalid, JwtSecretMissing
-from ..plan.cache import LruCache
+from ..lru import LruCache
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 __all__ = ["AuthResult", "Authenticator", "parse_claim_path"]
 
@@ -42,20 +45,30 @@ class Authenticator:
     __slots__ = ("anon_role", "_keys", "_algorithms", "_audience", "_role_path", "_anon", "_cache",
                  "_max_lifetime")
 
-    def __init__(self, *, secret: str | None, secret_is_base64: bool, audience: str | None,
-                 role_claim_key: str, anon_role: str | None, cache_entries: int = 0,
+    def __init__(self, *, key: bytes | Mapping[str, Any] | None = None, audience: str | None = None,
+                 role_claim_key: str = ".role", anon_role: str | None = None, cache_entries: int = 0,
                  cache_max_lifetime: int = 0) -> None:
+        """``key`` is Config.jwt_key, the secret exactly as the configuration decoded it: the
+        HMAC key's bytes, or a JWK Set ({"keys": [...]}); None refuses every token."""
         self.anon_role = anon_role
         self._audience = audience
         self._role_path = parse_claim_path(role_claim_key)
         # request.jwt.claims always carries the role in effect, as PostgREST sets it.
         self._anon = AuthResult(anon_role, orjson.dumps({"role": anon_role}).decode(), False) if anon_role else None
-        self._keys, self._algorithms = _load_keys(secret, secret_is_base64)
+        self._keys, self._algorithms = _load_keys(key)
         # jwt-cache-max-entries: validated tokens per worker, so a client that
         # sends the same token again skips the signature check.
         self._cache: LruCache[str, tuple[AuthResult, float | None]] | None = (
             LruCache(cache_entries) if cache_entries > 0 else None)
         self._max_lifetime = cache_max_lifetime
+
+    @classmethod
+    def from_config(cls, config: Config) -> Authenticator:
+        """The authenticator a configuration describes: its decoded jwt-secret (Config.jwt_key),
+        jwt-aud, jwt-role-claim-key, db-anon-role and the jwt-cache-* settings."""
+        return cls(key=config.jwt_key, audience=config.jwt_aud, role_claim_key=config.jwt_role_claim_key,
+                   anon_role=config.db_anon_role, cache_entries=config.jwt_cache_max_entries,
+                   cache_max_lifetime=config.jwt_cache_max_lifetime)
 
     def authenticate(self, authorization: str | None) -> AuthResult:
         if not authorization:
@@ -169,15 +182,13 @@ def _lookup(claims: Any, path: tuple[str | int, ...]) -> Any:
     return value if isinstance(value, (str, int, float)) else None
 
 
-def _load_keys(secret: str | None, is_base64: bool) -> tuple[list[Any], list[str]]:
-    """A plain secret is an HMAC key; a JWK or a JWK set allows asymmetric keys too."""
-    if not secret:
+def _load_keys(key: bytes | Mapping[str, Any] | None) -> tuple[list[Any], list[str]]:
+    """Bytes are an HMAC key, used as they are; a JWK Set allows asymmetric keys too."""
+    if key is None:
         return [], []
-    text = secret.strip()
-    if text.startswith("{"):
-        doc = orjson.loads(text)
-        jwks = doc["keys"] if "keys" in doc else [doc]
-        keys = [jwt.PyJWK(k).key for k in jwks]
-        return keys, _HMAC + _ASYMMETRIC
-    raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_") if is_base64 else text.encode()
-    return [raw], _HMAC
+    if isinstance(key, Mapping):
+        jwks = key.get("keys", [key])  # a lone JWK, should one be passed
+        return [jwt.PyJWK(dict(k)).key for k in jwks], _HMAC + _ASYMMETRIC
+    if not isinstance(key, (bytes, bytearray)):
+        raise TypeError(f"an HMAC key is bytes, not {type(key).__name__}")
+    return ([bytes(key)], _HMAC) if key else ([], [])

@@ -13,7 +13,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 
-from ..request.media import MediaType, decode_media_type
+from ..media import MediaType, decode_media_type
 from .model import Catalog, Column, ForeignKey, Function, FunctionArg, MediaHandler, QualifiedName, Table
 from .relationships import (
     ComputedRelationshipRow,

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..request.media import MediaType
+    from ..media import MediaType
 
 __all__ = [
     "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
@@ -194,7 +194,7 @@ class MediaHandler:
     rows of ``target`` (None: any relation, the aggregate takes
     ``anyelement``) into the body sent as ``produces``.  ``media`` and
     ``produces`` are the domain's name and what is sent for it (``*/*`` is
-    sent as application/octet-stream), as :class:`pgrestd.request.media.MediaType`.
+    sent as application/octet-stream), as :class:`pgrestd.media.MediaType`.
     """
 
     function: QualifiedName

@@ -14,8 +14,8 @@ import logging
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
-from ..sql.fragments import quote_ident
 from .parse import Config
 from .settings import SETTINGS, ConfigError
 
@@ -54,8 +54,8 @@ def database_settings(conn: psycopg.Connection[Any], pre_config: str | None) -> 
             values[key] = value
         if pre_config:
             schema, _, fn = pre_config.rpartition(".")
-            name = (quote_ident(schema) + "." if schema else "") + quote_ident(fn)
-            conn.execute(f"SELECT {name}()")
+            name = sql.Identifier(schema, fn) if schema else sql.Identifier(fn)
+            conn.execute(sql.SQL("SELECT {}()").format(name))
             for key in _KEYS:
                 row = conn.execute("SELECT pg_catalog.current_setting(%s, true)", ("pgrst." + key,)).fetchone()
                 if row and row[0]:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from .settings import APP_SETTINGS_PREFIX, BY_NAME, RETIRED, SETTINGS, ConfigError, Setting, env_name
 
-__all__ = ["Config", "config_from_mapping", "load_config", "parse_conf_text"]
+__all__ = ["Config", "config_from_mapping", "decode_jwt_secret", "load_config", "parse_conf_text"]
 
 _APP_ENV_PREFIX = "PGRST_APP_SETTINGS_"
 
@@ -384,10 +384,17 @@ class Config:
 
     @property
     def jwt_secret_bytes(self) -> bytes | None:
-        """The secret the JWT verifier uses: jwt-secret, base64-decoded when jwt-secret-is-base64."""
+        """jwt-secret's bytes: base64-decoded when jwt-secret-is-base64, as validated."""
         if self.jwt_secret is None:
             return None
         return _secret_bytes(self.jwt_secret, self.jwt_secret_is_base64)
+
+    @property
+    def jwt_key(self) -> bytes | dict[str, Any] | None:
+        """The key that verifies JWTs, decoded here and nowhere else (see decode_jwt_secret)."""
+        if self.jwt_secret is None:
+            return None
+        return decode_jwt_secret(self.jwt_secret, self.jwt_secret_is_base64)
 
     def worker_count(self, cpus: int | None = None) -> int:
         """server-workers, or for 0: cores + 1, never more than db-pool since workers share the pool."""
@@ -459,19 +466,34 @@ def _secret_bytes(secret: str, is_base64: bool) -> bytes:
         raise ValueError("jwt-secret-is-base64 is true but the secret is not valid base64") from None
 
 
-def _check_secret(secret: str, is_base64: bool) -> str | None:
-    # A JWK or JWK Set is used as is; anything else is an HMAC key of at least 32 bytes (PostgREST 13, #3607).
-    try:
-        raw = _secret_bytes(secret, is_base64)
-    except ValueError as exc:
-        return str(exc)
+def decode_jwt_secret(secret: str, is_base64: bool) -> bytes | dict[str, Any]:
+    """jwt-secret as the key it stands for, as PostgREST's decodeSecret and parseSecret read it.
+
+    The secret is base64-decoded first when jwt-secret-is-base64 (base64url's "-", "_" and "."
+    padding taken as "+", "/" and "="); then a JSON Web Key Set is returned as its JSON object, a
+    single JSON Web Key as a set of one ({"keys": [jwk]}), and anything else is an HMAC key's bytes.
+    Raises ValueError when the secret is not valid base64.
+    """
+    raw = _secret_bytes(secret, is_base64)
     try:
         doc = json.loads(raw)
     except ValueError:
-        doc = None
-    if isinstance(doc, dict) and (isinstance(doc.get("keys"), list) or "kty" in doc):
-        return None
-    if len(raw) < 32:
+        return raw
+    if isinstance(doc, dict):
+        if isinstance(doc.get("keys"), list):
+            return doc
+        if "kty" in doc:
+            return {"keys": [doc]}
+    return raw
+
+
+def _check_secret(secret: str, is_base64: bool) -> str | None:
+    # A JWK or JWK Set is used as is; anything else is an HMAC key of at least 32 bytes (PostgREST 13, #3607).
+    try:
+        key = decode_jwt_secret(secret, is_base64)
+    except ValueError as exc:
+        return str(exc)
+    if isinstance(key, bytes) and len(key) < 32:
         return "the secret must be at least 32 characters long (or be a JSON Web Key or Key Set)"
     return None
 

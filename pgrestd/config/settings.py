@@ -189,7 +189,7 @@ class Setting:
         return value
 
 
-def _to_str(setting: Setting, raw: object) -> str:
+def _to_str(_setting: Setting, raw: object) -> str:
     if isinstance(raw, str):
         return raw
     if isinstance(raw, int) and not isinstance(raw, bool):
@@ -198,7 +198,7 @@ def _to_str(setting: Setting, raw: object) -> str:
     raise ValueError(f"expected a string, got {show(raw)}")
 
 
-def _to_int(setting: Setting, raw: object) -> int:
+def _to_int(_setting: Setting, raw: object) -> int:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     if isinstance(raw, (Decimal, float)) and raw == int(raw):
@@ -209,7 +209,7 @@ def _to_int(setting: Setting, raw: object) -> int:
     raise ValueError(f"expected an integer, got {show(raw)}")
 
 
-def _to_bool(setting: Setting, raw: object) -> bool:
+def _to_bool(_setting: Setting, raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int):
@@ -225,7 +225,7 @@ def _to_bool(setting: Setting, raw: object) -> bool:
     raise ValueError(f"expected true or false, got {show(raw)}")
 
 
-def _to_list(setting: Setting, raw: object) -> tuple[str, ...]:
+def _to_list(_setting: Setting, raw: object) -> tuple[str, ...]:
     if isinstance(raw, str):
         items = raw.split(",")
     elif isinstance(raw, (tuple, list)) and all(isinstance(v, str) for v in raw):

@@ -11,36 +11,31 @@ named after the relation the function returns (or after the function), so
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from .. import fuzzy
+from .. import media as mt
 from ..catalog import Catalog, Column, Function, Table
 from ..catalog.model import FunctionArg, MediaHandler
 from ..errors import (
     AmbiguousRpc,
-    ApiError,
-    InvalidBody,
     MaxAffectedRpcViolation,
     NoRpc,
 )
-from ..request import media as mt
 from ..request.api import ApiRequest
 from ..request.model import Filter, LogicNode, LogicTree, QueryParams
-from ..request.payload import parse_payload, parse_urlencoded
-from ..request.preferences import Handling, Preferences
-from ..request.ranges import effective_range, parse_range_header
-from .negotiate import negotiate_content
+from ..request.payload import RAW_BODY_KINDS as _RAW_BODY
+from ..request.preferences import Handling
+from ..request.ranges import effective_range
 from .read import NullEmbedFilter, ReadNode, ReadPlan, has_default_select, read_tree, split_plan_media
+from .settings import PlanSettings
 
 __all__ = [
     "SOURCE",
     "CallPlan",
-    "CallTemplate",
-    "call_body_shape",
     "find_function",
-    "fuzzy_closest",
     "no_function_error",
     "plan_call",
 ]
@@ -57,7 +52,6 @@ _SINGLE_UNNAMED = frozenset((
     (mt.MediaKind.TEXT_XML, "xml"),
     (mt.MediaKind.OCTET_STREAM, "bytea"),
 ))
-_RAW_BODY = frozenset((mt.MediaKind.TEXT_PLAIN, mt.MediaKind.TEXT_XML, mt.MediaKind.OCTET_STREAM))
 
 # SchemaCache.mediaHandlers: a domain named like a media type.
 _MEDIA_TYPE_NAME = re.compile(r"[A-Za-z0-9.-]+/[A-Za-z0-9.+-]+")
@@ -133,18 +127,7 @@ class CallPlan:
         return self.function.returns_void
 
 
-def plan_call(
-    request: ApiRequest,
-    params: QueryParams,
-    prefs: Preferences,
-    catalog: Catalog,
-    *,
-    max_rows: int | None,
-    aggregates_enabled: bool,
-    plan_enabled: bool,
-    legacy_target_names: bool = True,
-    hoisted_settings: Iterable[str] = (),
-) -> CallPlan:
+def plan_call(request: ApiRequest, params: QueryParams, catalog: Catalog, settings: PlanSettings) -> CallPlan:
     """callReadPlan, with ApiRequest's checks before it in PostgREST's order.
 
     Ranges (PGRST103), the body (PGRST102), the function (PGRST202/203), the
@@ -152,19 +135,22 @@ def plan_call(
     ``handling=strict`` (PGRST122, PGRST128).
     """
     is_post = request.method == "POST"
+    prefs = request.preferences
     limits = params.range_at(())
     top = effective_range(
-        parse_range_header(request.headers.get("range"), request.headers.get("range-unit")),
+        request.range,
         limits.limit if limits else None,
         limits.offset if limits else None,
-        max_rows,
+        settings.max_rows,
         method=request.method,
     )
-    content = mt.parse_content_type(request.headers.get("content-type"))
-    body: _Body | None = None
+    content = request.content_type
+    payload = request.payload
     if is_post:
-        body = _read_body(request.body, content, params.columns)
-        keys = body.keys
+        if request.payload_error is not None:
+            raise request.payload_error
+        assert payload is not None
+        keys = frozenset(payload.keys or ())
     else:
         keys = frozenset(name for name, _ in params.params)
     fn = find_function(catalog, request.schema, request.target.name, keys, content.kind, is_post)
@@ -175,18 +161,16 @@ def plan_call(
     table = catalog.table(fn.schema, alias) or Table(
         schema=fn.schema, name=alias, kind="", description=None, columns=(), primary_key=(),
         insertable=False, updatable=False, deletable=False, column_index=_UNKNOWN_COLUMNS)
-    root = read_tree(catalog, request.schema, params, table, top, max_rows=max_rows,
-                     aggregates_enabled=aggregates_enabled, legacy_target_names=legacy_target_names,
-                     source=(SOURCE, alias))
+    root = read_tree(catalog, request.schema, params, table, top, settings, source=(SOURCE, alias))
 
-    media, custom, handler = _negotiate(request, catalog, fn, root, plan_enabled)
+    media, custom, handler = _negotiate(request, catalog, fn, root, settings.plan_enabled)
     if prefs.handling is Handling.STRICT:
         prefs.validate()
         if prefs.max_affected is not None and not fn.returns_set:
             raise MaxAffectedRpcViolation()
     explain, media = split_plan_media(media)
-    read = ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations,
-                    explain, handler)
+    read = ReadPlan(root, media, prefs.count, top, settings.max_rows, request.method == "HEAD",
+                    catalog.representations, explain, handler)
 
     # callPlan: the parameters the request names, in the function's order.
     inputs = fn.input_args
@@ -197,13 +181,13 @@ def plan_call(
     is_object = False
     if not is_post:
         direct = _rpc_params(fn, params.params)
-    elif body is not None and body.fields is not None:
-        direct = _rpc_params(fn, body.fields)
+    elif payload is not None and payload.fields is not None:
+        direct = _rpc_params(fn, payload.fields)
     else:
-        assert body is not None
-        raw, is_object = body.raw, body.is_object
+        assert payload is not None
+        raw, is_object = payload.raw, payload.is_object
 
-    settings, isolation = _function_settings(fn, hoisted_settings)
+    fn_settings, isolation = _function_settings(fn, settings.hoisted_settings)
     return CallPlan(
         function=fn,
         read=read,
@@ -219,90 +203,13 @@ def plan_call(
         # function is declared STABLE or IMMUTABLE.
         read_only=not is_post or fn.volatility != "v",
         isolation_level=isolation,
-        settings=settings,
+        settings=fn_settings,
         max_affected=prefs.max_affected if prefs.handling is Handling.STRICT else None,
         preference_applied=prefs.applied_for("call"),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CallTemplate:
-    """A planned call and its statement, reusable for every request of the same shape.
-
-    The shape is everything but the body's values: a JSON body with the
-    same keys, or any raw body for a single unnamed parameter, gives the
-    same plan and SQL text, the body being bound at ``body_slot`` (None when
-    the statement does not bind it).  A template that is not ``reusable``
-    holds a body it could not locate and serves no other request.
-    """
-
-    plan: CallPlan
-    sql: str
-    params: tuple[object, ...]
-    prefs: Preferences
-    body_slot: int | None
-    reusable: bool = True
-
-
-def call_body_shape(request: ApiRequest) -> tuple[object, bytes] | None:
-    """What of the body the plan depends on (a hashable), and the body as it gets bound.
-
-    None when the body's values shape the plan (form fields, ``columns=``)
-    or the body is refused: such requests are planned every time, which
-    also keeps PostgREST's order of errors.
-    """
-    if request.method != "POST":
-        return (), b""
-    if "columns" in request.query_string:
-        return None
-    kind = mt.parse_content_type(request.headers.get("content-type")).kind
-    try:
-        if kind is mt.MediaKind.JSON:
-            if not request.body:
-                return ("empty",), b""
-            payload = parse_payload(request.body, None)
-        elif kind is mt.MediaKind.CSV:
-            payload = parse_payload(request.body, "text/csv")
-        elif kind in _RAW_BODY:
-            return ("raw", kind), request.body
-        else:
-            return None
-    except ApiError:
-        return None
-    return (kind, payload.keys, payload.is_object), payload.raw
-
-
-# -- the body of a POST -----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Body:
-    """A POST body as findProc and callPlan see it: its keys, and JSON or form fields or raw bytes."""
-
-    keys: frozenset[str]
-    raw: bytes
-    is_object: bool
-    fields: tuple[tuple[str, str], ...] | None = None
-
-
-def _read_body(body: bytes, content: mt.MediaType, columns: tuple[str, ...] | None) -> _Body:
-    """Payload.getPayload for ActRoutine Inv."""
-    kind = content.kind
-    if kind is mt.MediaKind.JSON:
-        if columns is None and not body:
-            return _Body(frozenset(), body, False)  # an empty body is the empty object
-        payload = parse_payload(body, None, columns=columns)
-        keys = payload.keys if columns is None else columns
-        return _Body(frozenset(keys or ()), payload.raw, payload.is_object)
-    if kind is mt.MediaKind.URLENCODED:
-        fields = tuple(parse_urlencoded(body))
-        return _Body(frozenset(k for k, _ in fields), body, True, fields)
-    if kind is mt.MediaKind.CSV:
-        payload = parse_payload(body, "text/csv")
-        return _Body(frozenset(payload.keys or ()), payload.raw, payload.is_object)
-    if kind in _RAW_BODY:
-        return _Body(frozenset(), body, False)
-    raise InvalidBody("Content-Type not acceptable: " + content.mime)
+# -- the arguments ----------------------------------------------------------------
 
 
 def _rpc_params(fn: Function, pairs: Iterable[tuple[str, str]]) -> Mapping[str, str | tuple[str, ...]]:
@@ -404,73 +311,19 @@ def no_function_error(catalog: Catalog, schema: str, name: str, keys: Iterable[s
 
 def _no_function_hint(catalog: Catalog, schema: str, name: str, names: list[str],
                       overloads: tuple[Function, ...]) -> str | None:
-    """Error.noRpcHint: the closest function name, or the closest parameter list of an overload."""
+    """Error.noRpcHint: the closest function name, or the closest parameter list of an overload.
+
+    Without overloads, the functions of ``schema`` (getFuzzyHint HintProcedure,
+    score 0.75); else the overloads' sorted parameter lists written
+    ``(a, b, c)`` (HintParams: Fuzzy.getOne, score 0.33).
+    """
     if not overloads:
-        found = fuzzy_closest((n for (s, n) in catalog.functions if s == schema), name, 0.75)
+        found = fuzzy.closest((n for (s, n) in catalog.functions if s == schema), name, fuzzy.NAME_HINT_MIN_SCORE)
     else:
         lists = ("(" + ", ".join(sorted(a.name for a in fn.input_args)) + ")" for fn in overloads)
-        found = fuzzy_closest(lists, "(" + ", ".join(names) + ")", 0.33)
+        found = fuzzy.closest(lists, "(" + ", ".join(names) + ")", fuzzy.DEFAULT_MIN_SCORE)
         found = None if found is None else name + found
     return None if found is None else f"Perhaps you meant to call the function {schema}.{found}"
-
-
-def fuzzy_closest(candidates: Iterable[str], query: str, min_score: float) -> str | None:
-    """Data.FuzzySet's closest match (the fuzzyset package PostgREST uses for its hints).
-
-    Entries are compared by the cosine of their 3-gram (else 2-gram)
-    vectors, normalized to letters, digits, spaces and commas and padded
-    with ``-``; the 50 best are re-scored by normalized Levenshtein
-    similarity, and the best at or above ``min_score`` wins.  A
-    case-insensitive exact match wins outright.
-    """
-    exact: dict[str, str] = {}
-    for candidate in candidates:
-        exact.setdefault(candidate.lower(), candidate)
-    key = query.lower()
-    if key in exact:
-        return exact[key]
-    entries = list(exact)
-    for size in (3, 2):
-        wanted = _grams(key, size)
-        if not wanted:
-            continue
-        wanted_norm = math.sqrt(sum(c * c for c in wanted.values()))
-        scored: list[tuple[float, str]] = []
-        for entry in entries:
-            grams = _grams(entry, size)
-            dot = sum(count * grams.get(gram, 0) for gram, count in wanted.items())
-            if dot:
-                scored.append((dot / (wanted_norm * math.sqrt(sum(c * c for c in grams.values()))), entry))
-        scored.sort(key=lambda item: -item[0])
-        rescored = sorted(((_levenshtein_similarity(key, entry), entry) for _, entry in scored[:50]),
-                          key=lambda item: -item[0])
-        for score, entry in rescored:
-            if score >= min_score:
-                return exact[entry]
-    return None
-
-
-def _grams(text: str, size: int) -> dict[str, int]:
-    padded = "-" + "".join(c for c in text if c.isalnum() or c.isspace() or c == ",") + "-"
-    counts: dict[str, int] = {}
-    for i in range(len(padded) - size + 1):
-        gram = padded[i:i + size]
-        counts[gram] = counts.get(gram, 0) + 1
-    return counts
-
-
-def _levenshtein_similarity(a: str, b: str) -> float:
-    """text-metrics' levenshteinNorm: 1 - distance / length of the longer text."""
-    longest = max(len(a), len(b))
-    if longest == 0:
-        return 1.0
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return 1.0 - previous[-1] / longest
 
 
 # -- content negotiation ------------------------------------------------------------
@@ -490,9 +343,8 @@ def _negotiate(request: ApiRequest, catalog: Catalog, fn: Function, root: ReadNo
     """
     domain = _media_domain(fn)
     own = None if domain is None else {domain[0]: (domain[2], domain[1])}
-    found = negotiate_content(mt.parse_accept(request.headers.get("accept")), catalog.media_handlers,
-                              (fn.schema, fn.table_name or fn.name), default_select=has_default_select(root),
-                              plan_enabled=plan_enabled, own=own)
+    found = mt.negotiate(request.accept, catalog.media_handlers, (fn.schema, fn.table_name or fn.name),
+                         default_select=has_default_select(root), plan_enabled=plan_enabled, own=own)
     custom = found.own if isinstance(found.own, str) else None
     return found.media, custom, found.handler
 

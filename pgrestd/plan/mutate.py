@@ -22,13 +22,14 @@ from types import MappingProxyType
 from ..catalog import Catalog, Column, Table
 from ..catalog.model import QualifiedName
 from ..errors import ColumnNotFound, InvalidFilters, LimitNoOrderError, NotImplementedFeature
-from ..request import media as mt
+from .. import media as mt
 from ..request.api import ApiRequest
 from ..request.model import Compare, Filter, LogicNode, OrderTerm, QueryParams
-from ..request.payload import Payload, parse_payload
-from ..request.preferences import Action, Handling, Missing, Preferences, Representation, Resolution
-from ..request.ranges import ALL, RowRange, effective_range, parse_range_header
-from .read import READ_MEDIA, ReadNode, find_relation, read_tree, split_plan_media
+from ..request.payload import Payload
+from ..request.preferences import Action, Handling, Missing, Representation, Resolution
+from ..request.ranges import ALL, RowRange, effective_range
+from .read import ReadNode, find_relation, read_tree, split_plan_media
+from .settings import PlanSettings
 
 __all__ = ["MUTATIONS", "SOURCE", "MutatePlan", "Mutation", "OnConflict", "plan_mutation"]
 
@@ -111,26 +112,15 @@ class MutatePlan:
         return self.mutation is Mutation.UPSERT or (self.mutation is Mutation.CREATE and self.merge_duplicates)
 
 
-def plan_mutation(
-    request: ApiRequest,
-    params: QueryParams,
-    prefs: Preferences,
-    catalog: Catalog,
-    *,
-    plan_enabled: bool = False,
-    aggregates_enabled: bool = False,
-    legacy_target_names: bool = True,
-    payload: Payload | None = None,
-) -> MutatePlan:
-    """``payload``, when the caller parsed the body already, is used as it is."""
+def plan_mutation(request: ApiRequest, params: QueryParams, catalog: Catalog, settings: PlanSettings) -> MutatePlan:
     mutation = MUTATIONS[request.method]
+    prefs = request.preferences
     rng = _range(request, params, mutation)
-    if mutation is not Mutation.DELETE and payload is None:
-        columns_param = params.columns if mutation in (Mutation.CREATE, Mutation.UPDATE) else None
-        payload = parse_payload(request.body, request.headers.get("content-type"), columns=columns_param)
+    if request.payload_error is not None:
+        raise request.payload_error
+    payload = request.payload
     table = find_relation(catalog, request.schema, request.target.name)
-    read = read_tree(catalog, request.schema, _output_params(params), table, ALL, max_rows=None,
-                     aggregates_enabled=aggregates_enabled, legacy_target_names=legacy_target_names,
+    read = read_tree(catalog, request.schema, _output_params(params), table, ALL, replace(settings, max_rows=None),
                      source=(SOURCE, table.name))
     order = params.order_at(())
     if rng != ALL and any(term.relation is not None for term in order):
@@ -142,8 +132,8 @@ def plan_mutation(
         names = payload.keys if payload.keys is not None else (params.columns or ())
         columns = tuple(_column(table, name) for name in names)
     prefs.validate()
-    media = mt.negotiate(mt.parse_accept(request.headers.get("accept")), READ_MEDIA,
-                         vendor_types=True, plan_enabled=plan_enabled)
+    # Writes answer with the built-in handlers only (JSON, CSV, GeoJSON).
+    media = mt.negotiate(request.accept, plan_enabled=settings.plan_enabled).media
     explain, media = split_plan_media(media)
 
     pk = table.primary_key
@@ -201,8 +191,7 @@ def _range(request: ApiRequest, params: QueryParams, mutation: Mutation) -> RowR
     limits = params.range_at(())
     if limits is None:
         return ALL
-    rng = effective_range(parse_range_header(request.headers.get("range")), limits.limit, limits.offset,
-                          None, method=request.method)
+    rng = effective_range(request.range, limits.limit, limits.offset, None, method=request.method)
     if rng != ALL and mutation in (Mutation.UPDATE, Mutation.DELETE) and not params.order_at(()):
         raise LimitNoOrderError()
     return rng

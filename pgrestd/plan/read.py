@@ -8,12 +8,13 @@ header, limit/offset and ``db-max-rows``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from .. import fuzzy
+from .. import media as mt
 from ..catalog import Catalog, Table
-from ..catalog.model import Cardinality, MediaHandler, QualifiedName, Relationship
+from ..catalog.model import Cardinality, ForeignKey, MediaHandler, QualifiedName, Relationship
 from ..errors import (
     AggregatesNotAllowed,
     AmbiguousRelBetween,
@@ -23,7 +24,6 @@ from ..errors import (
     RelatedOrderNotToOne,
     TableNotFound,
 )
-from ..request import media as mt
 from ..request.api import ApiRequest
 from ..request.model import (
     AggregateFunction,
@@ -41,25 +41,48 @@ from ..request.model import (
     SelectField,
     SelectItem,
 )
-from ..request.preferences import Count, Preferences
-from ..request.ranges import ALL, RowRange, apply_max_rows, effective_range, parse_range_header
-from ..sql.fragments import ident, qualified
-from .negotiate import negotiate_content
+from ..request.preferences import Count
+from ..request.ranges import ALL, RowRange, apply_max_rows, effective_range
+from .settings import PlanSettings
 
-__all__ = ["split_plan_media", "has_default_select", "HoistedAggregate", "ReadNode", "ReadPlan", "ReadTemplate", "plan_read", "read_tree", "find_relation", "READ_MEDIA"]
+__all__ = [
+    "ComputedCall",
+    "HoistedAggregate",
+    "JoinCondition",
+    "ReadNode",
+    "ReadPlan",
+    "Ref",
+    "find_relation",
+    "has_default_select",
+    "plan_read",
+    "read_tree",
+    "split_plan_media",
+]
 
-# What a table or view read can produce (PostgREST's built-in handlers).
-READ_MEDIA = (mt.JSON, mt.CSV, mt.GEOJSON)
+# How SQL names a relation in a read: its FROM alias, or its qualified name.
+Ref = str | QualifiedName
 
 
 @dataclass(frozen=True, slots=True)
 class JoinCondition:
-    """``left.left_column = right.right_column``; each side a rendered relation reference."""
+    """``left.left_column = right.right_column``; each side a relation reference."""
 
-    left: str
+    left: Ref
     left_column: str
-    right: str
+    right: Ref
     right_column: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComputedCall:
+    """The FROM item of a computed relationship: ``function(argument::argument_type)``.
+
+    ``argument`` names the parent's row: its FROM alias, or its bare table name.
+    """
+
+    function: QualifiedName
+    argument: str
+    argument_type: QualifiedName
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,20 +121,19 @@ class ReadNode:
     spread: bool = False
     join: tuple[JoinCondition, ...] = ()
     junction: QualifiedName | None = None
-    function_from: str | None = None  # computed relationships: the FROM call
+    computed: ComputedCall | None = None  # a computed relationship's FROM call
+    source_cte: str | None = None  # a root that reads a CTE (a function's or a write's rows)
     depth: int = 0
-    # Embed names used in null filters (``projects=not.is.null``) -> their agg alias.
-    null_embeds: tuple[tuple[str, str], ...] = ()
     # Aggregates hoisted out of to-one spread children, applied where this node
     # selects their columns (PostgREST's hoistSpreadAggFunctions).
     spread_aggregates: tuple[HoistedAggregate, ...] = ()
 
     @property
-    def ref(self) -> str:
+    def ref(self) -> Ref:
         """How this node's columns are qualified in SQL."""
         if self.from_alias is not None:
-            return ident(self.from_alias)
-        return qualified(self.table.schema, self.table.name)
+            return self.from_alias
+        return self.table.schema, self.table.name
 
     @property
     def output_name(self) -> str:
@@ -142,57 +164,19 @@ class ReadPlan:
     handler: MediaHandler | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReadTemplate:
-    """A planned read and its statement; with slots, a template for every request of its shape.
-
-    ``slots`` maps bind-parameter positions to the request's filter values
-    (see :mod:`.cache`); a template whose sentinels could not all be found
-    has no slots and is used for exactly the request it was built from.
-    """
-
-    plan: ReadPlan
-    sql: str
-    params: tuple[object, ...]
-    explain_sql: str | None
-    explain_params: tuple[object, ...]
-    location: str
-    profile: str | None
-    applied: str | None
-    slots: tuple[tuple[int, int], ...] = ()
-    explain_slots: tuple[tuple[int, int], ...] = ()
-    timezone: str | None = None  # Prefer: timezone=, set for the transaction
-
-    def with_slots(self, count: int) -> ReadTemplate | None:
-        """Find each sentinel among the parameters; None when one is missing."""
-        from .cache import sentinel
-
-        marks = {sentinel(i): i for i in range(count)}
-        slots = tuple((pos, marks[p]) for pos, p in enumerate(self.params) if p in marks)
-        explain = tuple((pos, marks[p]) for pos, p in enumerate(self.explain_params) if p in marks)
-        if {slot for _, slot in slots} != set(range(count)):
-            return None
-        return replace(self, slots=slots, explain_slots=explain)
-
-    @staticmethod
-    def fill(params: tuple[object, ...], slots: tuple[tuple[int, int], ...], shape: object) -> tuple[object, ...]:
-        if not slots:
-            return params
-        out = list(params)
-        values = shape.values  # type: ignore[attr-defined]
-        like = shape.like  # type: ignore[attr-defined]
-        for pos, slot in slots:
-            value = values[slot]
-            out[pos] = value.replace("*", "%") if like[slot] else value
-        return tuple(out)
-
-
 def find_relation(catalog: Catalog, schema: str, name: str) -> Table:
-    """O(1) lookup; on a miss, PostgREST's PGRST205 with a fuzzy "Perhaps you meant" hint."""
+    """O(1) lookup; on a miss, PostgREST's PGRST205 with a fuzzy "Perhaps you meant" hint.
+
+    Error.tableNotFoundHint: the closest relation of ``schema`` scoring at
+    least 0.75 (getFuzzyHint HintTable).  PostgREST keeps no fuzzy index for
+    a schema of 500 relations or more (SchemaCache.maxDbTablesForFuzzySearch):
+    no hint there.
+    """
     table = catalog.table(schema, name)
     if table is None:
-        close = difflib.get_close_matches(name, catalog.table_names(schema), n=1, cutoff=0.75)
-        raise TableNotFound(schema, name, close[0] if close else None)
+        names = catalog.table_names(schema)
+        close = fuzzy.closest(names, name, fuzzy.NAME_HINT_MIN_SCORE) if len(names) < 500 else None
+        raise TableNotFound(schema, name, close)
     return table
 
 
@@ -211,35 +195,23 @@ def output_name(item: SelectField) -> str | None:
     return item.field.name
 
 
-def plan_read(
-    request: ApiRequest,
-    params: QueryParams,
-    prefs: Preferences,
-    catalog: Catalog,
-    *,
-    max_rows: int | None,
-    aggregates_enabled: bool,
-    plan_enabled: bool,
-    legacy_target_names: bool = True,
-) -> ReadPlan:
+def plan_read(request: ApiRequest, params: QueryParams, catalog: Catalog, settings: PlanSettings) -> ReadPlan:
     table = find_relation(catalog, request.schema, request.target.name)
     limits = params.range_at(())
     top = effective_range(
-        parse_range_header(request.headers.get("range"), request.headers.get("range-unit")),
+        request.range,
         limits.limit if limits else None,
         limits.offset if limits else None,
-        max_rows,
+        settings.max_rows,
         method=request.method,
     )
-    builder = _TreeBuilder(catalog, request.schema, params, max_rows, aggregates_enabled, legacy_target_names)
-    root = builder.build(table, params.select, top)
+    root = _TreeBuilder(catalog, request.schema, params, settings).build(table, params.select, top)
     # Negotiated after the tree is built: handlers of the relation need the default select.
-    negotiated = negotiate_content(mt.parse_accept(request.headers.get("accept")), catalog.media_handlers,
-                                   table.qualified_name, default_select=has_default_select(root),
-                                   plan_enabled=plan_enabled)
+    negotiated = mt.negotiate(request.accept, catalog.media_handlers, table.qualified_name,
+                              default_select=has_default_select(root), plan_enabled=settings.plan_enabled)
     explain, media = split_plan_media(negotiated.media)
-    return ReadPlan(root, media, prefs.count, top, max_rows, request.method == "HEAD", catalog.representations,
-                    explain, negotiated.handler)
+    return ReadPlan(root, media, request.preferences.count, top, settings.max_rows, request.method == "HEAD",
+                    catalog.representations, explain, negotiated.handler)
 
 
 def has_default_select(root: ReadNode) -> bool:
@@ -271,10 +243,8 @@ def read_tree(
     params: QueryParams,
     table: Table,
     top: RowRange,
+    settings: PlanSettings,
     *,
-    max_rows: int | None,
-    aggregates_enabled: bool,
-    legacy_target_names: bool = True,
     source: tuple[str, str] | None = None,
 ) -> ReadNode:
     """The ReadNode tree over ``table``; with ``source`` = (cte, alias) the root reads that CTE instead.
@@ -283,21 +253,19 @@ def read_tree(
     ActRoutine): ``FROM pgrst_source AS <relation>``, the alias naming the
     relation the function returns so its relationships can be embedded.
     """
-    builder = _TreeBuilder(catalog, schema, params, max_rows, aggregates_enabled, legacy_target_names)
-    return builder.build(table, params.select, top, source)
+    return _TreeBuilder(catalog, schema, params, settings).build(table, params.select, top, source)
 
 
 class _TreeBuilder:
     """Builds the ReadNode tree: PostgREST's readPlan stages in one recursive pass."""
 
-    def __init__(self, catalog: Catalog, schema: str, params: QueryParams, max_rows: int | None,
-                 aggregates_enabled: bool, legacy_target_names: bool) -> None:
+    def __init__(self, catalog: Catalog, schema: str, params: QueryParams, settings: PlanSettings) -> None:
         self.catalog = catalog
         self.schema = schema
         self.params = params
-        self.max_rows = max_rows
-        self.aggregates_enabled = aggregates_enabled
-        self.legacy = legacy_target_names
+        self.max_rows = settings.max_rows
+        self.aggregates_enabled = settings.aggregates_enabled
+        self.legacy = settings.legacy_target_names
 
     def build(self, table: Table, items: tuple[SelectItem, ...], top: RowRange,
               source: tuple[str, str] | None = None) -> ReadNode:
@@ -336,7 +304,7 @@ class _TreeBuilder:
         node = ReadNode(table=table, select=tuple(fields), where=(), order=(), range=ALL, depth=depth)
         if source is not None:
             # A root read from a CTE (a function's result): FROM "cte" AS "alias".
-            node = replace(node, function_from=ident(source[0]), from_alias=source[1])
+            node = replace(node, source_cte=source[0], from_alias=source[1])
         if embed is not None and parent is not None and rel is not None:
             node = self._attach(node, parent, embed, rel)
         children = []
@@ -360,19 +328,17 @@ class _TreeBuilder:
             fn = rel.function
             assert fn is not None
             from_alias = f"{rel.foreign_table[1]}_{depth}"
-            call = (f"{qualified(*fn)}({parent_ref if parent.from_alias else ident(parent.table.name)}"
-                    f"::{qualified(*rel.table)})")
-            return replace(node, from_alias=from_alias, function_from=call, **common)
+            call = ComputedCall(fn, parent.from_alias or parent.table.name, rel.table)
+            return replace(node, from_alias=from_alias, computed=call, **common)
         if rel.cardinality == Cardinality.M2M:
             j = rel.junction
             assert j is not None
-            jref = qualified(*j.table)
-            tref = qualified(*rel.foreign_table)
+            jref, tref = j.table, rel.foreign_table
             conds = [JoinCondition(jref, jcol, tref, tcol) for tcol, jcol in j.target_columns]
             conds += [JoinCondition(jref, jcol, parent_ref, pcol) for pcol, jcol in j.source_columns]
             return replace(node, join=tuple(conds), junction=j.table, **common)
         from_alias = f"{rel.foreign_table[1]}_{depth}"
-        conds = tuple(JoinCondition(ident(from_alias), fcol, parent_ref, col) for col, fcol in rel.columns)
+        conds = tuple(JoinCondition(from_alias, fcol, parent_ref, col) for col, fcol in rel.columns)
         return replace(node, from_alias=from_alias, join=conds, **common)
 
     def _target_table(self, rel: Relationship) -> Table:
@@ -417,7 +383,13 @@ class _TreeBuilder:
         return len(at) == len(path) and all(name in names for name, names in zip(at, path))
 
     def _null_embed(self, node: ReadNode, tree: LogicNode) -> LogicNode:
-        """``projects=not.is.null`` on an embed filters on the embed itself (addNullEmbedFilters)."""
+        """``projects=not.is.null`` on an embed filters on the embed itself (addNullEmbedFilters).
+
+        Any other operator leaves the filter on the column of that name, as
+        PostgREST does since v11.2 (PostgREST#2862): it no longer answers
+        PGRST120, so ``/tournaments?select=*,status(*)&status=eq.3`` filters
+        the ``status`` column, and a missing column is PostgreSQL's error.
+        """
         if isinstance(tree, LogicTree):
             return replace(tree, children=tuple(self._null_embed(node, c) for c in tree.children))
         if tree.field.json_path or not isinstance(tree.operation, Is) or tree.operation.value != IsValue.NULL:
@@ -553,23 +525,48 @@ def no_relationship_error(catalog: Catalog, schema: str, parent: str, child: str
     details = (f"Searched for a foreign key relationship between '{parent}' and '{child}"
                + (f"' using the hint '{hint}" if hint else "")
                + f"' in the schema '{schema}', but no matches were found.")
-    rels = catalog.relationships(schema, parent, schema)
-    suggestion: str | None = None
-    if rels:
-        names = sorted({r.function[1] if r.function else r.foreign_table[1] for r in rels})
-        close = [n for n in difflib.get_close_matches(child, names, n=1, cutoff=0.6) if n != child]
-        if close and child not in names:
-            suggestion = f"Perhaps you meant '{close[0]}' instead of '{child}'."
-    elif catalog.table(schema, parent) is None:
-        # Only a parent that is not a relation at all is worth a suggestion
-        # (PostgREST gives none for a known table without relationships).
-        parents = sorted({name for (s, name) in catalog.tables if s == schema
-                          and catalog.relationships(s, name, schema)})
-        close = difflib.get_close_matches(parent, parents, n=1, cutoff=0.6)
-        if close:
-            suggestion = f"Perhaps you meant '{close[0]}' instead of '{parent}'."
+    # Error.noRelBetweenHint.  PostgREST looks (schema.parent, schema) up in
+    # its RelationshipsMap.  Found: the closest foreign table name of those
+    # relationships (a computed relationship's is the table its function
+    # returns), by Fuzzy.get (score 0.33), but nothing when ``child`` is one
+    # of them (score 1).  Not found: the closest origin name among the map's
+    # keys for ``schema``, by Fuzzy.getOne (score 0.33).
+    origins = _relationship_origins(catalog, schema)
+    if (schema, parent) in origins:
+        children = [r.foreign_table[1] for r in catalog.relationships(schema, parent, schema)]
+        close = next((name for score, name in fuzzy.matches(children, child) if score < 1.0), None)
+        wrong = child
+    else:
+        close = fuzzy.closest(sorted({name for _, name in origins}), parent)
+        wrong = parent
+    suggestion = None if close is None else f"Perhaps you meant '{close}' instead of '{wrong}'."
     return NoRelBetween(f"Could not find a relationship between '{parent}' and '{child}' in the schema cache",
                         details=details, hint=suggestion)
+
+
+def _relationship_origins(catalog: Catalog, schema: str) -> set[QualifiedName]:
+    """The origins PostgREST's RelationshipsMap has an ``(origin, schema)`` key for.
+
+    Those with a relationship to a relation of ``schema``, and also those
+    whose only such relationships are many-to-many through a junction in a
+    schema that is not exposed: PostgREST derives these and then drops them
+    (SchemaCache.removeInternal), which leaves their key with an empty list.
+    The catalog has no primary key for a table that is not exposed, so two
+    many-to-one foreign keys of such a table stand for a junction here.
+    """
+    origins = {origin for origin, rels in catalog.relationship_index.items()
+               if any(r.foreign_table[0] == schema for r in rels)}
+    exposed = frozenset(catalog.schemas)
+    hidden: dict[QualifiedName, list[ForeignKey]] = {}
+    for fk in catalog.foreign_keys:
+        if fk.table[0] not in exposed and not fk.one_to_one:
+            hidden.setdefault(fk.table, []).append(fk)
+    for keys in hidden.values():
+        for first in keys:
+            if first.foreign_table[0] in exposed and any(
+                    second.name != first.name and second.foreign_table[0] == schema for second in keys):
+                origins.add(first.foreign_table)
+    return origins
 
 
 def ambiguous_relationship_error(parent: str, child: str, rels: list[Relationship]) -> AmbiguousRelBetween:

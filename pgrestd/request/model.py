@@ -267,11 +267,10 @@ class LimitOffset:
 class QueryParams:
     """Everything the query string says, as PostgREST's ``QueryParams`` has it.
 
-    Pairs keep the request order.  ``filters`` holds every parameter that parsed
-    as a filter, split into ``filters_root`` (used by UPDATE/DELETE) and
-    ``filters_not_root``; on a GET/HEAD of a function a value without an
-    operator is an argument instead and lands in ``params`` as
-    ``(field name, value)``.  ``order`` has one entry per embed path, the first
+    Pairs keep the request order.  Every parameter that parsed as a filter
+    is in ``filters_root`` (used by UPDATE/DELETE) or ``filters_not_root``;
+    on a GET/HEAD of a function a value without an operator is an argument
+    instead and lands in ``params`` as ``(field name, value)``.  ``order`` has one entry per embed path, the first
     given (PostgREST folds its list from the right); ``ranges`` one per embed
     path.  ``columns`` is sorted and unique, as PostgREST keeps a set.
     ``canonical`` is the query string sorted by key, for Content-Location.
@@ -279,7 +278,6 @@ class QueryParams:
 
     canonical: str = ""
     select: tuple[SelectItem, ...] = (SelectField(Field("*")),)
-    filters: tuple[tuple[EmbedPath, Filter], ...] = ()
     filters_root: tuple[Filter, ...] = ()
     filters_not_root: tuple[tuple[EmbedPath, Filter], ...] = ()
     filter_fields: frozenset[str] = frozenset()

@@ -13,6 +13,7 @@ __all__ = [
     "OPERATORS",
     "QUANTIFIABLE",
     "QUANTIFIER_SQL",
+    "VERBATIM_VALUE_KEYS",
     "Operator",
     "OperatorKind",
 ]
@@ -82,6 +83,15 @@ OPERATORS: tuple[Operator, ...] = (
 BY_KEY: Mapping[str, Operator] = MappingProxyType({op.key: op for op in OPERATORS})
 
 QUANTIFIABLE: frozenset[str] = frozenset(op.key for op in OPERATORS if op.quantifiable)
+
+# The operators whose value PostgREST's grammar takes verbatim: all the text
+# after `key.` (pOpExpr's pSingleVal after a simple or quantifiable operator, or
+# after isdistinct).  Such a value can be swapped for another without changing
+# the parse, so the plan cache plans one request and reuses the plan for the
+# requests that differ from it only in those values.
+VERBATIM_VALUE_KEYS: tuple[str, ...] = tuple(
+    op.key for op in OPERATORS if op.kind in (OperatorKind.COMPARE, OperatorKind.IS_DISTINCT)
+)
 
 # `is.<value>` renders a keyword, never a parameter; these are the only ones accepted.
 IS_KEYWORDS: Mapping[str, str] = MappingProxyType(

@@ -17,9 +17,9 @@ from urllib.parse import unquote_to_bytes
 import orjson
 
 from ..errors import InvalidBody
-from . import media as mt
+from .. import media as mt
 
-__all__ = ["Payload", "parse_csv", "parse_payload", "parse_urlencoded"]
+__all__ = ["RAW_BODY_KINDS", "Payload", "parse_call_payload", "parse_csv", "parse_payload", "parse_urlencoded"]
 
 # PGRST102 messages, word for word.
 _INVALID_JSON = "Empty or invalid json"
@@ -48,12 +48,17 @@ class Payload:
     raw: bytes
     keys: tuple[str, ...] | None
     is_object: bool
+    # A form body of a function call: its fields become the arguments themselves.
+    fields: tuple[tuple[str, str], ...] | None = None
 
 
 _EMPTY = Payload(_EMPTY_ARRAY, (), False)
 
+# Bodies a function with one unnamed parameter takes whole (findProc's fallback).
+RAW_BODY_KINDS = frozenset((mt.MediaKind.TEXT_PLAIN, mt.MediaKind.TEXT_XML, mt.MediaKind.OCTET_STREAM))
 
-def parse_payload(body: bytes, content_type: str | None, *, columns: tuple[str, ...] | None = None) -> Payload:
+
+def parse_payload(body: bytes, content_type: str | mt.MediaType | None, *, columns: tuple[str, ...] | None = None) -> Payload:
     """The payload of a POST, PATCH or PUT on a table or view; PGRST102 when it is unusable.
 
     ``columns`` is the ``columns=`` parameter; pass it only for POST and
@@ -61,7 +66,7 @@ def parse_payload(body: bytes, content_type: str | None, *, columns: tuple[str, 
     JSON.  Media types a table cannot take (text/plain, XML, binary, anything
     unknown) are refused with "Content-Type not acceptable".
     """
-    media = mt.parse_content_type(content_type)
+    media = content_type if isinstance(content_type, mt.MediaType) else mt.parse_content_type(content_type)
     kind = media.kind
     if kind is mt.MediaKind.JSON:
         if columns is not None:
@@ -73,6 +78,29 @@ def parse_payload(body: bytes, content_type: str | None, *, columns: tuple[str, 
     if kind is mt.MediaKind.URLENCODED:
         fields = dict(parse_urlencoded(body))  # the last of repeated names wins, as HM.fromList
         return Payload(orjson.dumps(fields), tuple(sorted(fields)), True)
+    raise InvalidBody("Content-Type not acceptable: " + media.mime)
+
+
+def parse_call_payload(body: bytes, media: mt.MediaType, *, columns: tuple[str, ...] | None = None) -> Payload:
+    """The body of a POST to a function (Payload.getPayload for ActRoutine); PGRST102 when unusable.
+
+    An empty JSON body is the empty object; with ``columns=`` those are the
+    keys; a form body keeps its fields (each one an argument); text, XML and
+    binary bodies are taken whole, with no keys.
+    """
+    kind = media.kind
+    if kind is mt.MediaKind.JSON:
+        if columns is None and not body:
+            return Payload(body, (), False)
+        payload = parse_payload(body, None, columns=columns)
+        return payload if columns is None else Payload(payload.raw, columns, payload.is_object)
+    if kind is mt.MediaKind.URLENCODED:
+        fields = tuple(parse_urlencoded(body))
+        return Payload(body, tuple(dict.fromkeys(k for k, _ in fields)), True, fields)
+    if kind is mt.MediaKind.CSV:
+        return parse_payload(body, "text/csv")
+    if kind in RAW_BODY_KINDS:
+        return Payload(body, (), False)
     raise InvalidBody("Content-Type not acceptable: " + media.mime)
 
 

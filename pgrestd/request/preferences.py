@@ -144,11 +144,6 @@ class Preferences:
         """Run an exact count (Preferences.shouldCount)."""
         return self.count is Count.EXACT or self.count is Count.ESTIMATED
 
-    @property
-    def should_explain_count(self) -> bool:
-        """Ask the planner for a row estimate (Preferences.shouldExplainCount)."""
-        return self.count is Count.PLANNED or self.count is Count.ESTIMATED
-
     def validate(self) -> None:
         """Raise PGRST122 when ``handling=strict`` meets unrecognised preferences.
 

@@ -140,13 +140,12 @@ ALL = RowRange()
 LIMIT_ZERO = RowRange(0, -1)
 
 
-def parse_range_header(value: str | None, unit: str | None = None) -> RowRange:
+def parse_range_header(value: str | None) -> RowRange:
     """The rows a ``Range: 0-24`` header asks for; anything unparsable means all rows.
 
     PostgREST never reads ``Range-Unit`` (RangeQuery.rangeRequested looks at
-    ``Range`` only), so ``unit`` does not change the result; it is accepted so a
-    caller can hand over the header pair as received.  ``1-0`` parses to an
-    empty range, which :func:`effective_range` rejects.
+    ``Range`` only).  ``1-0`` parses to an empty range, which
+    :func:`effective_range` rejects.
     """
     if value is None:
         return ALL

@@ -14,11 +14,12 @@ import orjson
 
 from ..errors import DatabaseError
 from ..plan.call import SOURCE, CallPlan
-from ..request import media as mt
+from .. import media as mt
 from ..request.preferences import Count
 from ..request.ranges import ALL
-from .fragments import ident, qualified
-from .read import SqlBuilder, body_expression, handler_expression
+from .fragments import ident, qualified, sql_text
+from .builder import response_row
+from .read import ReadBuilder, body_expression, handler_expression
 
 __all__ = ["BODY_SLOT", "binds_body", "bound_body", "call_statement"]
 
@@ -32,7 +33,7 @@ _CALL = "pgrst_call"
 
 def call_statement(plan: CallPlan) -> tuple[str, tuple[object, ...]]:
     """mainCall: bind parameters are collected in the order they appear in the text."""
-    b = SqlBuilder(plan.read.representations)
+    b = ReadBuilder(plan.read.representations)
     call = _call_query(b, plan)
     read = plan.read
     page = "1" if plan.returns_single else "pg_catalog.count(_postgrest_t)"
@@ -45,19 +46,12 @@ def call_statement(plan: CallPlan) -> tuple[str, tuple[object, ...]]:
         else:
             total = page
     select = b.node_query(read.root)
-    sql = (
-        f"WITH {SOURCE} AS ({call}){count_cte} "
-        f"SELECT {total} AS total_result_set, "
-        f"{page} AS page_total, "
-        f"{_body(plan)} AS body, "
-        "nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, "
-        "nullif(pg_catalog.current_setting('response.status', true), '') AS response_status "
-        f"FROM ({select}) _postgrest_t"
-    )
+    sql = f"WITH {SOURCE} AS ({call}){count_cte} " + response_row(
+        total=total, page=page, body=_body(plan), source=select)
     return sql, tuple(b.params)
 
 
-def _call_query(b: SqlBuilder, plan: CallPlan) -> str:
+def _call_query(b: ReadBuilder, plan: CallPlan) -> str:
     """callPlanToQuery: ``SELECT <columns> FROM <the call>``."""
     fn = plan.function
     scalar = fn.returns_scalar
@@ -178,7 +172,7 @@ def _strip(agg: str, strip: bool) -> str:
 
 def _type(name: str) -> str:
     """A type name from the catalog (format_type output), safe in psycopg's query text."""
-    return name.replace("%", "%%")
+    return sql_text(name)
 
 
 def _text(body: bytes | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["ident", "qualified", "literal_text", "quote_ident"]
+__all__ = ["ident", "qualified", "literal_text", "quote_ident", "sql_text"]
 
 
 def quote_ident(name: str) -> str:
@@ -21,6 +21,15 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace("\x00", "").replace('"', '""') + '"'
 
 
+def sql_text(text: str) -> str:
+    """Text spliced into a statement run with parameters: ``%`` doubled, or psycopg would read a placeholder.
+
+    The one place that escapes ``%``: identifiers, configuration literals and
+    SQL from the catalog (type names, default expressions) all pass here.
+    """
+    return text.replace("%", "%%")
+
+
 @lru_cache(maxsize=4096)
 def ident(name: str) -> str:
     """A quoted identifier for SQL text that psycopg formats with parameters.
@@ -28,7 +37,7 @@ def ident(name: str) -> str:
     ``%`` is doubled there, or psycopg would read it as a placeholder; every
     statement built from these fragments is run with a parameter tuple.
     """
-    return quote_ident(name).replace("%", "%%")
+    return sql_text(quote_ident(name))
 
 
 def qualified(schema: str, name: str) -> str:
@@ -39,4 +48,4 @@ def literal_text(value: str) -> str:
     """A string literal for text that comes from the configuration, never a request."""
     if "\x00" in value:
         raise ValueError("literal contains NUL")
-    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+    return sql_text("'" + value.replace("'", "''") + "'")

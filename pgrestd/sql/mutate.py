@@ -11,16 +11,15 @@ bind parameters too; identifiers are quoted by :mod:`.fragments`.
 
 from __future__ import annotations
 
-from psycopg.types.json import Json, Jsonb
-
 from ..catalog import Column, Table
 from ..plan.mutate import SOURCE, MutatePlan, Mutation
-from ..request import media as mt
+from .. import media as mt
 from ..request.model import LogicNode
 from ..request.preferences import Resolution
 from ..request.ranges import ALL
-from .fragments import ident, literal_text, qualified
-from .read import SqlBuilder, body_expression
+from .fragments import ident, literal_text, qualified, sql_text
+from .builder import JsonBody, response_row
+from .read import ReadBuilder, body_expression
 
 __all__ = ["mutate_statement"]
 
@@ -28,11 +27,6 @@ _SOURCE = SOURCE
 _OUTPUT = "pgrst_output"
 _BODY = '"pgrst_body"'
 _AFFECTED = "pgrst_affected_rows"
-
-
-def _raw_json(value: bytes) -> bytes:
-    """psycopg's Json ``dumps`` for a body that already is JSON text: sent as it came."""
-    return value
 
 
 def _inserted(step: str, guard: str) -> str:
@@ -48,13 +42,8 @@ _INSERTED_PLUS = _inserted("+", "0")
 _INSERTED_MINUS = _inserted("-", "-1")
 
 
-def _sql_text(text: str) -> str:
-    """SQL from the catalog (type names, default expressions) inside a psycopg query: ``%`` doubled."""
-    return text.replace("%", "%%")
-
-
-class _WriteBuilder(SqlBuilder):
-    """SqlBuilder plus the write fragments; parameters still accumulate in text order."""
+class _WriteBuilder(ReadBuilder):
+    """ReadBuilder plus the write fragments; parameters still accumulate in text order."""
 
     __slots__ = ()
 
@@ -69,10 +58,10 @@ class _WriteBuilder(SqlBuilder):
         out = []
         if include_select:
             out.append("SELECT " + ", ".join(_BODY + "." + ident(c.name) for c in columns) + " ")
-        param = Jsonb(payload.raw, dumps=_raw_json) if defaults else Json(payload.raw, dumps=_raw_json)
+        param = JsonBody(payload.raw, binary=defaults)
         out.append("FROM (SELECT " + self.param(param) + " AS json_data) pgrst_payload, ")
         if defaults:
-            pairs = ", ".join(literal_text(c.name) + ", " + _sql_text(c.default)
+            pairs = ", ".join(literal_text(c.name) + ", " + sql_text(c.default)
                               for c in columns if c.default is not None)
             defs = f"jsonb_build_object({pairs})"
             if is_object:
@@ -99,7 +88,7 @@ class _WriteBuilder(SqlBuilder):
 
     def input_type(self, column: Column) -> str:
         """The type json_to_recordset reads a column as: json when a representation parses it."""
-        return "json" if self._json_parser(column) is not None else _sql_text(column.type)
+        return "json" if self._json_parser(column) is not None else sql_text(column.type)
 
     def parsed(self, column: Column) -> str:
         """A body column in the column's type: through its json -> type cast function (withJsonParse)."""
@@ -236,26 +225,16 @@ def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
     body = body_expression(plan.media, _OUTPUT) if plan.full else "''::text"
     inserted = ("nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int"
                 if plan.tracks_inserted else "NULL::int")
-    # Columns in mainWrite's order (total, page total, Location header, body,
-    # ...), so an EXPLAIN of the statement lines up with PostgREST's.
-    sql += " SELECT NULL::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, "
+    location = "NULL::text[]"
     if plan.location_keys:
         # locationF: the key columns of the one inserted row, as filters.
-        sql += (
+        location = (
             "CASE WHEN pg_catalog.count(_postgrest_t) = 1 THEN (SELECT pg_catalog.array_agg("
             "j.key || '=' || coalesce('eq.' || j.value, 'is.null')) "
             f"FROM (SELECT row_to_json(_) AS r FROM {_SOURCE} AS _ LIMIT 1) d "
             "CROSS JOIN LATERAL json_each_text(d.r) AS j WHERE j.key = ANY(" + b.param(list(plan.location_keys))
-            + "::text[])) END AS location, "
+            + "::text[])) END"
         )
-    else:
-        sql += "NULL::text[] AS location, "
-    sql += (
-        f"{body} AS body, "
-        "nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, "
-        "nullif(pg_catalog.current_setting('response.status', true), '') AS response_status, "
-        f"{inserted} AS response_inserted "
-    )
     if csv:
         source = f"SELECT * FROM {_OUTPUT}"
     elif plan.full:
@@ -263,6 +242,7 @@ def mutate_statement(plan: MutatePlan) -> tuple[str, tuple[object, ...]]:
     else:
         # Nothing goes back: the ?select= columns must not be evaluated.
         source = f"SELECT * FROM {_SOURCE}"
-    sql += f"FROM ({source}) _postgrest_t"
+    sql += " " + response_row(total="NULL::bigint", page="pg_catalog.count(_postgrest_t)", location=location,
+                              body=body, inserted=inserted, source=source)
     return sql, tuple(b.params)
 

@@ -8,6 +8,8 @@ from .fragments import ident, literal_text, qualified
 
 __all__ = ["SettingsStatement", "settings_statement"]
 
+_EXTRA = ", pg_catalog.set_config(%s, %s, true)"
+
 
 @dataclass(frozen=True, slots=True)
 class SettingsStatement:
@@ -16,6 +18,14 @@ class SettingsStatement:
     sql: str
     app_values: tuple[str, ...]
     pre_request_sql: str | None
+
+    def with_settings(self, count: int) -> str:
+        """The batch followed by ``count`` more settings, each a (name, value) pair of parameters.
+
+        For what a request adds to its transaction: the preferred time zone
+        (an invalid one is PostgreSQL's 22023) and a function's hoisted SET clauses.
+        """
+        return self.sql + _EXTRA * count
 
     def params(
         self,

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from ..catalog import MediaHandler, Table
-from ..plan.read import HoistedAggregate, NullEmbedFilter, ReadNode, ReadPlan, output_name
-from ..request import media as mt
+from ..plan.read import HoistedAggregate, JoinCondition, NullEmbedFilter, ReadNode, ReadPlan, Ref, output_name
+from .. import media as mt
 from ..request.model import (
     Compare,
     Field,
@@ -32,10 +32,19 @@ from ..request.model import (
 from ..request.operators import BY_KEY, IS_KEYWORDS, QUANTIFIER_SQL
 from ..request.preferences import Count
 from ..request.ranges import ALL, RowRange
+from .builder import SqlBuilder, response_row
 from .fragments import ident, qualified
 
-__all__ = ["explain_statement", "SqlBuilder", "read_statement", "count_explain_statement", "array_literal", "body_expression",
-           "handler_expression"]
+__all__ = [
+    "ReadBuilder",
+    "array_literal",
+    "body_expression",
+    "count_explain_statement",
+    "explain_statement",
+    "handler_expression",
+    "read_statement",
+    "ref_sql",
+]
 
 _JSON_TYPES = frozenset(("json", "jsonb"))
 _SOURCE = "pgrst_source"
@@ -54,15 +63,10 @@ def array_literal(values: tuple[str, ...] | list[str]) -> str:
     return "{" + ",".join(items) + "}"
 
 
-class SqlBuilder:
-    """Accumulates bind parameters in text order while fragments are rendered."""
+class ReadBuilder(SqlBuilder):
+    """Renders a ReadPlan tree: fields, filters, orders, embeds; parameters in text order."""
 
-    __slots__ = ("params", "reps")
-
-    def __init__(self, representations: Mapping[tuple[str, str], tuple[str, str]] | None = None) -> None:
-        self.params: list[object] = []
-        # Data representations (domain <-> json/text casts), PostgREST's cfTransform.
-        self.reps = representations or {}
+    __slots__ = ()
 
     def _transform(self, table: Table, field: Field, source: str | None, target: str | None) -> str | None:
         """The cast function for a plain column of a domain type, if one is defined."""
@@ -73,10 +77,6 @@ class SqlBuilder:
             return None
         fn = self.reps.get((source or col.type, target or col.type))
         return qualified(*fn) if fn is not None else None
-
-    def param(self, value: object) -> str:
-        self.params.append(value)
-        return "%s"
 
     # -- fields ----------------------------------------------------------------
 
@@ -201,7 +201,7 @@ class SqlBuilder:
     def node_query(self, node: ReadNode) -> str:
         """readPlanToQuery: a node's SELECT with its embeds as lateral joins."""
         table = node.table
-        qi = node.ref
+        qi = ref_sql(node.ref)
         select = node.select
         if not select and not node.children:
             select = (SelectField(Field("*")),)
@@ -221,7 +221,7 @@ class SqlBuilder:
             joins.append(join)
         sql = "SELECT " + ", ".join(cols) + " FROM " + self._from(node) + "".join(joins)
         conds = [self.logic(qi, table, n) for n in node.where]
-        conds += [f"{c.left}.{ident(c.left_column)} = {c.right}.{ident(c.right_column)}" for c in node.join]
+        conds += [_join_condition(c) for c in node.join]
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         sql += self._group_by(qi, table, select, node)
@@ -231,7 +231,13 @@ class SqlBuilder:
     @staticmethod
     def _from(node: ReadNode) -> str:
         table = node.table
-        source = node.function_from or qualified(table.schema, table.name)
+        if node.source_cte is not None:
+            source = ident(node.source_cte)
+        elif node.computed is not None:
+            call = node.computed
+            source = f"{qualified(*call.function)}({ident(call.argument)}::{qualified(*call.argument_type)})"
+        else:
+            source = qualified(table.schema, table.name)
         if node.from_alias is not None:
             source += " AS " + ident(node.from_alias)
         if node.junction is not None:
@@ -303,7 +309,7 @@ class SqlBuilder:
     def count_query(self, node: ReadNode) -> str:
         """readPlanToCountQuery: the root's filters; inner-joined embeds as EXISTS."""
         conds = [self._count_logic(node, n) for n in node.where]
-        conds += [f"{c.left}.{ident(c.left_column)} = {c.right}.{ident(c.right_column)}" for c in node.join]
+        conds += [_join_condition(c) for c in node.join]
         for child in node.children:
             if child.join_type == JoinType.INNER:
                 conds.append("EXISTS (" + self.count_query(child) + " )")
@@ -321,7 +327,16 @@ class SqlBuilder:
             joiner = " AND " if tree.operator.value == "and" else " OR "
             inner = joiner.join(self._count_logic(node, c) for c in tree.children)
             return ("NOT " if tree.negated else "") + "(" + inner + ")"
-        return self.logic(node.ref, node.table, tree)  # type: ignore[arg-type]
+        return self.logic(ref_sql(node.ref), node.table, tree)  # type: ignore[arg-type]
+
+
+def ref_sql(ref: Ref) -> str:
+    """A relation reference of the plan in SQL: its alias, or its qualified name."""
+    return ident(ref) if isinstance(ref, str) else qualified(*ref)
+
+
+def _join_condition(c: JoinCondition) -> str:
+    return f"{ref_sql(c.left)}.{ident(c.left_column)} = {ref_sql(c.right)}.{ident(c.right_column)}"
 
 
 def _spread_names(node: ReadNode, expand_star: bool = False) -> list[str]:
@@ -416,7 +431,7 @@ def body_expression(media: mt.MediaType, source: str = _SOURCE) -> str:
 
 def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
     """mainRead: the page in a CTE, optional count CTE, one row out."""
-    b = SqlBuilder(plan.representations)
+    b = ReadBuilder(plan.representations)
     source = b.node_query(plan.root)
     count_cte = ""
     count_sql = "NULL::bigint"
@@ -436,15 +451,8 @@ def read_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
         body = handler_expression(plan.handler)
     else:
         body = _body(plan.media)
-    sql = (
-        f"WITH {_SOURCE} AS ({source}){count_cte} "
-        f"SELECT {count_sql} AS total_result_set, "
-        "pg_catalog.count(_postgrest_t) AS page_total, "
-        f"{body} AS body, "
-        "nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, "
-        "nullif(pg_catalog.current_setting('response.status', true), '') AS response_status "
-        f"FROM (SELECT * FROM {_SOURCE}) _postgrest_t"
-    )
+    sql = f"WITH {_SOURCE} AS ({source}){count_cte} " + response_row(
+        total=count_sql, page="pg_catalog.count(_postgrest_t)", body=body, source=f"SELECT * FROM {_SOURCE}")
     return sql, tuple(b.params)
 
 
@@ -461,6 +469,6 @@ def explain_statement(media: mt.MediaType, sql: str) -> str:
 
 def count_explain_statement(plan: ReadPlan) -> tuple[str, tuple[object, ...]]:
     """The planner's row estimate for ``count=planned|estimated`` (PostgREST's explain count)."""
-    b = SqlBuilder(plan.representations)
+    b = ReadBuilder(plan.representations)
     query = b.count_query(plan.root)
     return "EXPLAIN (FORMAT JSON) " + query, tuple(b.params)

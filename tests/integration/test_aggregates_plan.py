@@ -4,45 +4,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import requests
 
-from tests.support import ROOT, Server
+from tests.support import FIXTURES, server_fixture
 
-
-def _server(cluster, tmp_path_factory, name: str, **extra: object) -> Server:
-    settings: dict[str, object] = {
-        "db-uri": cluster.uri("ag_auth", "aggregates", "ag_auth"),
-        "db-schemas": "api",
-        "db-anon-role": "ag_anon",
-        "server-workers": 1,
-        "log-level": "info",
-        **extra,
-    }
-    return Server(settings, tmp_path_factory.mktemp(name)).start()
-
-
-@pytest.fixture(scope="module")
-def database(cluster):
-    cluster.create_database("aggregates", ROOT / "tests" / "fixtures" / "aggregates.sql")
-    return cluster
-
-
-@pytest.fixture(scope="module")
-def server(database, tmp_path_factory):
-    s = _server(database, tmp_path_factory, "agg-on", **{
-        "db-aggregates-enabled": True, "db-plan-enabled": True,
-        "server-timing-enabled": True, "server-trace-header": "X-Request-Id",
-    })
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def plain_server(database, tmp_path_factory):
-    s = _server(database, tmp_path_factory, "agg-off")
-    yield s
-    s.stop()
+SETTINGS = {"db-schemas": "api", "db-anon-role": "ag_anon", "server-workers": 1, "log-level": "info"}
+server = server_fixture(FIXTURES / "aggregates.sql", {
+    **SETTINGS, "db-aggregates-enabled": True, "db-plan-enabled": True,
+    "server-timing-enabled": True, "server-trace-header": "X-Request-Id",
+}, database="aggregates", user="ag_auth")
+plain_server = server_fixture(FIXTURES / "aggregates.sql", SETTINGS, database="aggregates", user="ag_auth")
 
 
 # -- aggregates ------------------------------------------------------------------------

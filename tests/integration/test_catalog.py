@@ -130,18 +130,9 @@ CREATE PROCEDURE api.proc() LANGUAGE sql AS $$ SELECT 1 $$;
 
 
 @pytest.fixture(scope="module")
-def pg():
-    """A throwaway cluster of its own: the fixtures create roles and the big schema takes room."""
-    c = Cluster().init()
-    yield c
-    c.destroy()
-
-
-@pytest.fixture(scope="module")
-def kinds(pg) -> Catalog:
-    pg.execute('CREATE DATABASE "kinds"')
-    pg.execute(KINDS_SQL, dbname="kinds")
-    return load_catalog(pg.uri(dbname="kinds"), ("api",), extra_search_path=("extra",))
+def kinds(cluster, pgrestd_server_factory) -> Catalog:
+    db = pgrestd_server_factory.database("kinds", KINDS_SQL)
+    return load_catalog(cluster.uri(dbname=db), ("api",), extra_search_path=("extra",))
 
 
 def rels(cat: Catalog, origin: str, target: str, schema: str = "api") -> list[Relationship]:
@@ -358,13 +349,12 @@ def test_dump_has_relationships_and_computed_fields(kinds):
 # -- speed -------------------------------------------------------------------------------------
 
 
-def test_thousand_tables_load(pg):
-    pg.execute('CREATE DATABASE "big"')
-    pg.execute(big_schema(), dbname="big")
+def test_thousand_tables_load(cluster, pgrestd_server_factory):
+    db = pgrestd_server_factory.database("big", big_schema())
     timings = []
     for _ in range(3):  # the first right after the DDL, with the catalog statistics still stale
         start = time.perf_counter()
-        cat = load_catalog(pg.uri(dbname="big"), ("big",))
+        cat = load_catalog(cluster.uri(dbname=db), ("big",))
         timings.append(time.perf_counter() - start)
     print("\nload_catalog, 1000 tables / 2000 foreign keys: "
           + ", ".join(f"{t * 1000:.0f} ms" for t in timings))
@@ -378,27 +368,34 @@ def test_thousand_tables_load(pg):
 
 
 @pytest.fixture(scope="module")
-def fixtures_db(pg):
+def fixtures_db(cluster):
     if not (FIXTURES / "load.sql").exists():
         pytest.skip("PostgREST fixtures not found")
-    with psycopg.connect(pg.uri(), autocommit=True) as conn:
+    with psycopg.connect(cluster.uri(), autocommit=True) as conn:  # the same binaries, the same extensions
         if conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'").fetchone()[0] == 0:
             pytest.skip("PostGIS is not installed")
-        conn.execute('CREATE DATABASE "pgrst"')
-        conn.execute("CREATE ROLE authenticator LOGIN NOINHERIT")
-    # Load the files in load.sql's order, as the conformance runner does; they
-    # need psql for their variables and \if.
-    script = ["\\set ON_ERROR_STOP on"]
-    for line in (FIXTURES / "load.sql").read_text().splitlines():
-        if line.strip().startswith("\\ir"):
-            path = FIXTURES / Path(line.split()[1]).name
-            if path.exists():
-                script.append(f"\\i '{path}'")
-    subprocess.run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "PGUSER=authenticator",
-                    "-v", "DBNAME=pgrst", "-d", pg.uri(dbname="pgrst")],
-                   input="\n".join(script) + "\n", text=True, capture_output=True, check=True,
-                   env=dict(os.environ, PGOPTIONS="-c search_path=public,test", PGTZ="utc"))
-    return pg.uri(dbname="pgrst")
+    # A throwaway cluster of its own: the fixtures create cluster-wide roles, authenticator among them,
+    # which the shared cluster has from conf/demo.sql.
+    pg = Cluster().init()
+    try:
+        with psycopg.connect(pg.uri(), autocommit=True) as conn:
+            conn.execute('CREATE DATABASE "pgrst"')
+            conn.execute("CREATE ROLE authenticator LOGIN NOINHERIT")
+        # Load the files in load.sql's order, as the conformance runner does; they
+        # need psql for their variables and \if.
+        script = ["\\set ON_ERROR_STOP on"]
+        for line in (FIXTURES / "load.sql").read_text().splitlines():
+            if line.strip().startswith("\\ir"):
+                path = FIXTURES / Path(line.split()[1]).name
+                if path.exists():
+                    script.append(f"\\i '{path}'")
+        subprocess.run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "PGUSER=authenticator",
+                        "-v", "DBNAME=pgrst", "-d", pg.uri(dbname="pgrst")],
+                       input="\n".join(script) + "\n", text=True, capture_output=True, check=True,
+                       env=dict(os.environ, PGOPTIONS="-c search_path=public,test", PGTZ="utc"))
+        yield pg.uri(dbname="pgrst")
+    finally:
+        pg.destroy()
 
 
 @pytest.fixture(scope="module")

@@ -1,29 +1,21 @@
-"""Load conf/demo.sql into a throwaway PostgreSQL 15 cluster and check it.
+"""Load conf/demo.sql with psql into a database of the session's cluster and check it.
 
-The cluster listens on 127.0.0.1 on a free port and on a unix socket in its
-temporary directory. When the tests run as root, the server runs as the
-``postgres`` OS user, since PostgreSQL refuses to run as root.
+The cluster (tests/conftest.py) listens on 127.0.0.1 on a free port; the roles
+other than the superuser must give their password there, as pgrestd does.
 """
 
 import json
-import os
-import pwd
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_SQL = ROOT / "conf" / "demo.sql"
+from tests.support import DEMO_SQL, ROOT
+
 DEMO_CONF = ROOT / "conf" / "demo.conf"
+DB = "demo_psql"  # its own database: the demo database of the session serves the HTTP tests
 
 TABLES = {"directors", "films", "actors", "roles", "competitions", "nominations", "reviews"}
 POSTGREST_KEYS = {
@@ -37,119 +29,32 @@ POSTGREST_KEYS = {
 }
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Cluster:
-    """A PostgreSQL cluster in a temporary directory, for one test module."""
-
-    def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="pgrestd-pg-"))
-        self.data = self.dir / "data"
-        self.log = self.dir / "server.log"
-        self.port = _free_port()
-        self.run_as = {}
-        if os.geteuid() == 0:
-            pg = pwd.getpwnam("postgres")
-            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
-            self.run_as = {"user": pg.pw_uid, "group": pg.pw_gid, "extra_groups": []}
-
-    def _server_cmd(self, *args):
-        return subprocess.run(
-            [str(a) for a in args],
-            cwd=self.dir,
-            capture_output=True,
-            text=True,
-            check=False,
-            **self.run_as,
-        )
-
-    def start(self):
-        done = self._server_cmd(
-            PG_BIN / "initdb",
-            "-D", self.data,
-            "-U", "postgres",
-            "-E", "UTF8",
-            "--locale=C",
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"initdb failed:\n{done.stdout}{done.stderr}")
-        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(
-                "\nlisten_addresses = '127.0.0.1'\n"
-                f"port = {self.port}\n"
-                f"unix_socket_directories = '{self.dir}'\n"
-                "fsync = off\n"
-                "synchronous_commit = off\n"
-                "full_page_writes = off\n"
-            )
-        done = self._server_cmd(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "start")
-        if done.returncode != 0:
-            log = self.log.read_text(errors="replace") if self.log.exists() else ""
-            raise RuntimeError(f"pg_ctl start failed:\n{done.stdout}{done.stderr}\n{log}")
-
-    def stop(self):
-        if (self.data / "postmaster.pid").exists():
-            self._server_cmd(PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def superuser_conninfo(self, dbname):
-        return f"host={self.dir} port={self.port} user=postgres dbname={dbname}"
-
-    def load_demo(self, dbname):
-        with psycopg.connect(self.superuser_conninfo("postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        done = subprocess.run(
-            [
-                str(PG_BIN / "psql"),
-                "-X", "-q",
-                "-v", "ON_ERROR_STOP=1",
-                "-h", str(self.dir),
-                "-p", str(self.port),
-                "-U", "postgres",
-                "-d", dbname,
-                "-f", str(DEMO_SQL),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return done
+def load_demo(cluster, dbname):
+    cluster.execute(f'CREATE DATABASE "{dbname}"')
+    return cluster.psql(dbname, DEMO_SQL)
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL 15 server binaries not found in {PG_BIN}")
-    c = Cluster()
-    try:
-        c.start()
-        done = c.load_demo("demo")
-        assert done.returncode == 0, f"loading demo.sql failed:\n{done.stdout}{done.stderr}"
-        assert "ERROR" not in done.stderr, done.stderr
-        yield c
-    finally:
-        c.stop()
+def demo(cluster):
+    done = load_demo(cluster, DB)
+    assert done.returncode == 0, f"loading demo.sql failed:\n{done.stdout}{done.stderr}"
+    assert "ERROR" not in done.stderr, done.stderr
+    return cluster
 
 
 @pytest.fixture
-def su(cluster):
+def su(demo):
     """Superuser connection to the demo database; every test is rolled back."""
-    with psycopg.connect(cluster.superuser_conninfo("demo")) as conn:
+    with psycopg.connect(demo.uri(dbname=DB)) as conn:
         yield conn
         conn.rollback()
 
 
 @pytest.fixture
-def authenticator(cluster):
+def authenticator(demo):
     """Connection as pgrestd makes it: authenticator, by password, over TCP."""
     conninfo = (
-        f"host=127.0.0.1 port={cluster.port} dbname=demo "
+        f"host=127.0.0.1 port={demo.port} dbname={DB} "
         "user=authenticator password=authenticator"
     )
     with psycopg.connect(conninfo) as conn:
@@ -258,6 +163,12 @@ def test_roles(su):
         assert su.execute("SELECT pg_has_role('authenticator', %s, 'MEMBER')", (role,)).fetchone()[0]
 
 
+def test_authenticator_needs_its_password(demo):
+    # What makes the password checks of this module mean something: the cluster asks for it.
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(host="127.0.0.1", port=demo.port, dbname=DB, user="authenticator", password="wrong")
+
+
 def test_authenticator_alone_has_no_access(authenticator):
     with pytest.raises(errors.InsufficientPrivilege):
         authenticator.execute("SELECT count(*) FROM api.films")
@@ -351,14 +262,14 @@ def test_web_user_writes_actors_but_not_films(authenticator):
         authenticator.execute("DELETE FROM api.films")
 
 
-def test_loads_into_a_second_database_of_the_cluster(cluster):
-    done = cluster.load_demo("demo_again")
+def test_loads_into_a_second_database_of_the_cluster(demo):
+    done = load_demo(demo, "demo_again")
     assert done.returncode == 0, done.stderr
-    with psycopg.connect(cluster.superuser_conninfo("demo_again")) as conn:
+    with psycopg.connect(demo.uri(dbname="demo_again")) as conn:
         assert conn.execute("SELECT count(*) FROM api.films").fetchone()[0] == 12
 
 
-def test_demo_conf_matches_demo_sql(cluster):
+def test_demo_conf_matches_demo_sql(demo):
     settings = {}
     for line in DEMO_CONF.read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -376,7 +287,7 @@ def test_demo_conf_matches_demo_sql(cluster):
     uri = conninfo_to_dict(settings["db-uri"])
     assert (uri["user"], uri["password"], uri["dbname"]) == ("authenticator", "authenticator", "demo")
     with psycopg.connect(
-        host="127.0.0.1", port=cluster.port, dbname="demo",
+        host="127.0.0.1", port=demo.port, dbname="demo",
         user=uri["user"], password=uri["password"],
     ) as conn:
         assert conn.execute("SELECT current_user").fetchone()[0] == "authenticator"

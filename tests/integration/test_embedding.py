@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.support import FIXTURES, server_fixture
 
-from tests.support import ROOT, Server
-
-
-@pytest.fixture(scope="module")
-def embed_server(cluster, tmp_path_factory):
-    cluster.create_database("embed", ROOT / "tests" / "fixtures" / "embed.sql")
-    server = Server({
-        "db-uri": cluster.uri("e_auth", "embed", "e_auth"),
-        "db-schemas": "api",
-        "db-anon-role": "e_anon",
-        "server-workers": 1,
-    }, tmp_path_factory.mktemp("embed")).start()
-    yield server
-    server.stop()
+embed_server = server_fixture(FIXTURES / "embed.sql", {
+    "db-schemas": "api", "db-anon-role": "e_anon", "server-workers": 1,
+}, database="embed", user="e_auth")
 
 
 def get(server, path):
@@ -79,6 +68,17 @@ def test_null_filter_on_embed(embed_server):
     assert rows == [{"name": "Nobody", "projects": []}]
     rows = get(embed_server, "/clients?select=name,projects(id)&projects=not.is.null&order=id")
     assert [r["name"] for r in rows] == ["Microsoft", "Apple"]
+
+
+def test_other_operators_on_an_embed_filter_the_column_not_pgrst120(embed_server):
+    # Only is.null / not.is.null filter an embed itself.  Since v11.2
+    # (PostgREST#2862) any other operator filters the column of that name
+    # and PGRST120 is never answered.
+    rows = get(embed_server, "/projects?select=name,client_id(name)&client_id=eq.2&order=id")
+    assert rows == [{"name": "IOS", "client_id": {"name": "Apple"}}, {"name": "OSX", "client_id": {"name": "Apple"}}]
+    r = embed_server.get("/projects?select=name,clients(name)&clients=eq.1")
+    assert r.status_code == 400
+    assert r.json()["code"] == "42703"  # PostgreSQL: column projects.clients does not exist
 
 
 def test_order_by_to_one_embed(embed_server):

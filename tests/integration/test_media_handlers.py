@@ -5,24 +5,13 @@ PostgREST docs: references/api/media_type_handlers; Plan/Negotiate.hs.
 
 from __future__ import annotations
 
-import pytest
 import requests
 
-from tests.support import ROOT, Server
+from tests.support import FIXTURES, Server, server_fixture
 
-
-@pytest.fixture(scope="module")
-def server(cluster, tmp_path_factory):
-    cluster.create_database("media_handlers", ROOT / "tests" / "fixtures" / "media_handlers.sql")
-    s = Server({
-        "db-uri": cluster.uri("mh_auth", "media_handlers", "mh_auth"),
-        "db-schemas": "api",
-        "db-anon-role": "mh_anon",
-        "db-plan-enabled": True,
-        "server-workers": 1,
-    }, tmp_path_factory.mktemp("media-handlers")).start()
-    yield s
-    s.stop()
+server = server_fixture(FIXTURES / "media_handlers.sql", {
+    "db-schemas": "api", "db-anon-role": "mh_anon", "db-plan-enabled": True, "server-workers": 1,
+}, database="media_handlers", user="mh_auth")
 
 
 def _get(server: Server, path: str, accept: str) -> requests.Response:

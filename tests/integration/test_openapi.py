@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import jwt
-import pytest
 import requests
 
-from tests.support import Server
+from tests.support import server_fixture
 
 SECRET = "reallyreallyreallyreallyverysafe-openapi"
 
@@ -54,38 +55,18 @@ GRANT EXECUTE ON FUNCTION api.secret_fn() TO oa_user;
 CREATE FUNCTION api.root_doc() RETURNS json LANGUAGE sql STABLE AS $$SELECT '{"custom": true}'::json$$;
 """
 
+SETTINGS = {"db-schemas": "api", "db-anon-role": "oa_anon", "jwt-secret": SECRET, "server-workers": 1,
+            "log-level": "info"}
 
-@pytest.fixture(scope="module")
-def openapi_db(cluster, tmp_path_factory):
-    path = tmp_path_factory.mktemp("openapi-db") / "openapi.sql"
-    path.write_text(SCHEMA)
-    cluster.create_database("openapi", path)
-    return cluster.uri("oa_auth", "openapi", "oa_auth")
-
-
-def _server(uri: str, tmp_path_factory, **settings: object) -> Server:
-    base: dict[str, object] = {
-        "db-uri": uri, "db-schemas": "api", "db-anon-role": "oa_anon", "jwt-secret": SECRET,
-        "server-workers": 1, "log-level": "info",
-    }
-    base.update(settings)
-    return Server(base, tmp_path_factory.mktemp("openapi-server")).start()
+follow = server_fixture(SCHEMA, SETTINGS, database="openapi", user="oa_auth")
+ignore = server_fixture(SCHEMA, {
+    **SETTINGS, "openapi-mode": "ignore-privileges", "openapi-security-active": True,
+    "openapi-server-proxy-uri": "https://films.example.com/api",
+}, database="openapi", user="oa_auth")
 
 
-@pytest.fixture(scope="module")
-def follow(openapi_db, tmp_path_factory):
-    server = _server(openapi_db, tmp_path_factory)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def ignore(openapi_db, tmp_path_factory):
-    server = _server(openapi_db, tmp_path_factory, **{
-        "openapi-mode": "ignore-privileges", "openapi-security-active": True,
-        "openapi-server-proxy-uri": "https://films.example.com/api"})
-    yield server
-    server.stop()
+def _server(pgrestd_server_factory, **settings: object):
+    return pgrestd_server_factory(SCHEMA, {**SETTINGS, **settings}, database="openapi", user="oa_auth")
 
 
 def _token(role: str) -> dict[str, str]:
@@ -169,8 +150,8 @@ def test_ignore_privileges_proxy_and_security(ignore):
     assert doc["securityDefinitions"]["JWT"]["in"] == "header"
 
 
-def test_disabled_is_pgrst126(openapi_db, tmp_path_factory):
-    server = _server(openapi_db, tmp_path_factory, **{"openapi-mode": "disabled"})
+def test_disabled_is_pgrst126(pgrestd_server_factory):
+    server = _server(pgrestd_server_factory, **{"openapi-mode": "disabled"})
     try:
         r = server.get("/")
         assert r.status_code == 404
@@ -180,11 +161,28 @@ def test_disabled_is_pgrst126(openapi_db, tmp_path_factory):
         server.stop()
 
 
-def test_root_spec_function_replaces_the_document(openapi_db, tmp_path_factory):
-    server = _server(openapi_db, tmp_path_factory, **{"db-root-spec": "root_doc"})
+def test_root_spec_function_replaces_the_document(pgrestd_server_factory):
+    server = _server(pgrestd_server_factory, **{"db-root-spec": "root_doc"})
     try:
         r = server.get("/")
         assert r.status_code == 200
         assert r.json() == {"custom": True}
+    finally:
+        server.stop()
+
+
+def test_base64url_secret_with_dot_padding(pgrestd_server_factory):
+    # jwt-secret-is-base64 takes base64url with "." for "=" (PostgREST's decodeSecret); workers
+    # once decoded it again their own way and failed to start on such a secret.
+    encoded = base64.urlsafe_b64encode(SECRET.encode()).decode().replace("=", ".")
+    assert encoded.endswith("..")
+    server = _server(pgrestd_server_factory, **{"jwt-secret": encoded, "jwt-secret-is-base64": True})
+    try:
+        r = server.get("/rpc/secret_fn", headers=_token("oa_user"))  # signed with the decoded key
+        assert (r.status_code, r.json()) == (200, 1)
+        r = server.get("/rpc/secret_fn", headers={
+            "Authorization": "Bearer " + jwt.encode({"role": "oa_user"}, encoded, algorithm="HS256")})
+        assert r.status_code == 401
+        assert r.json()["code"] == "PGRST301"
     finally:
         server.stop()

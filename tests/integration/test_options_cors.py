@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.support import FIXTURES
+
 
 def options(server, path, headers=None):
     return requests.options(server.url + path, headers=headers or {}, timeout=10)
@@ -44,16 +46,11 @@ def test_cors_simple_request_exposes_headers(query_server):
     assert "Content-Range" in r.headers["Access-Control-Expose-Headers"]
 
 
-def test_cors_allowed_origins(cluster, tmp_path):
-    from tests.support import Server
-
-    server = Server({
-        "db-uri": cluster.uri("q_auth", "query", "q_auth"),
-        "db-schemas": "api",
-        "db-anon-role": "q_anon",
-        "server-cors-allowed-origins": "http://example.com, http://other.test",
-        "server-workers": 1,
-    }, tmp_path).start()
+def test_cors_allowed_origins(pgrestd_server_factory):
+    server = pgrestd_server_factory(FIXTURES / "query.sql", {
+        "db-schemas": "api", "db-anon-role": "q_anon",
+        "server-cors-allowed-origins": "http://example.com, http://other.test", "server-workers": 1,
+    }, database="query", user="q_auth")
     try:
         r = server.get("/items?select=id&id=eq.1", headers={"Origin": "http://example.com"})
         assert r.headers["Access-Control-Allow-Origin"] == "http://example.com"

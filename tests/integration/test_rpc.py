@@ -5,24 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support import ROOT, Server
+from tests.support import FIXTURES, Server, server_fixture
 
-
-@pytest.fixture(scope="module")
-def rpc(cluster, tmp_path_factory):
-    """pgrestd over tests/fixtures/rpc.sql; transactions commit unless Prefer: tx=rollback."""
-    cluster.create_database("rpc", ROOT / "tests" / "fixtures" / "rpc.sql")
-    settings = {
-        "db-uri": cluster.uri("rpc_auth", "rpc", "rpc_auth"),
-        "db-schemas": "rpc",
-        "db-anon-role": "rpc_anon",
-        "db-tx-end": "commit-allow-override",
-        "server-workers": 2,
-        "log-level": "info",
-    }
-    server = Server(settings, tmp_path_factory.mktemp("rpc-server")).start()
-    yield server
-    server.stop()
+# pgrestd over tests/fixtures/rpc.sql; transactions commit unless Prefer: tx=rollback.
+rpc = server_fixture(FIXTURES / "rpc.sql", {
+    "db-schemas": "rpc", "db-anon-role": "rpc_anon", "db-tx-end": "commit-allow-override",
+    "server-workers": 2, "log-level": "info",
+}, database="rpc", user="rpc_auth")
 
 
 def call(server: Server, method: str, path: str, **kw: object) -> requests.Response:

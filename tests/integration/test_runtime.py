@@ -9,28 +9,18 @@ import time
 import pytest
 import requests
 
-from tests.support import ROOT, Cluster, Server
+SETTINGS = {"db-schemas": "api", "db-anon-role": "anon", "log-level": "info", "server-workers": 2}
 
 
 @pytest.fixture()
-def own_cluster():
-    """A private cluster for tests that stop and start PostgreSQL."""
-    c = Cluster().init()
-    c.create_database("demo", ROOT / "conf" / "demo.sql")
-    yield c
-    c.destroy()
+def start(own_cluster, pgrestd_server_factory):
+    """``start(**settings)``: a pgrestd over the demo database of own_cluster (see conftest.py)."""
 
+    def start(wait_ok: bool = True, **settings: object):
+        return pgrestd_server_factory(None, {**SETTINGS, **settings}, database="demo", user="authenticator",
+                                      cluster=own_cluster, wait_ok=wait_ok)
 
-def _settings(cluster, **extra):
-    s = {
-        "db-uri": cluster.uri("authenticator", "demo", "authenticator"),
-        "db-schemas": "api",
-        "db-anon-role": "anon",
-        "log-level": "info",
-        "server-workers": 2,
-    }
-    s.update(extra)
-    return s
+    return start
 
 
 def _wait_for(predicate, timeout=20.0, interval=0.1):
@@ -65,8 +55,8 @@ class Hammer(threading.Thread):
             self.count += 1
 
 
-def test_sighup_reloads_schema_without_failed_requests(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster), tmp_path).start()
+def test_sighup_reloads_schema_without_failed_requests(own_cluster, start):
+    server = start()
     try:
         assert server.get("/festivals").status_code == 404
         hammers = [Hammer(server.url + "/films") for _ in range(3)]
@@ -93,8 +83,8 @@ def test_sighup_reloads_schema_without_failed_requests(own_cluster, tmp_path):
         assert server.stop() == 0
 
 
-def test_notify_reload_schema(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster), tmp_path).start()
+def test_notify_reload_schema(own_cluster, start):
+    server = start()
     try:
         own_cluster.execute(
             "CREATE TABLE api.awards (id int PRIMARY KEY); GRANT SELECT ON api.awards TO anon;"
@@ -104,8 +94,8 @@ def test_notify_reload_schema(own_cluster, tmp_path):
         server.stop()
 
 
-def test_notify_reload_config(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster), tmp_path).start()
+def test_notify_reload_config(own_cluster, start):
+    server = start()
     try:
         assert len(server.get("/films").json()) == 12
         server.settings["db-max-rows"] = 2
@@ -116,8 +106,8 @@ def test_notify_reload_config(own_cluster, tmp_path):
         server.stop()
 
 
-def test_notify_channel_can_be_disabled(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster, **{"db-channel-enabled": False}), tmp_path).start()
+def test_notify_channel_can_be_disabled(own_cluster, start):
+    server = start(**{"db-channel-enabled": False})
     try:
         own_cluster.execute(
             "CREATE TABLE api.quiet (id int); GRANT SELECT ON api.quiet TO anon;"
@@ -128,9 +118,9 @@ def test_notify_channel_can_be_disabled(own_cluster, tmp_path):
         server.stop()
 
 
-def test_database_down_at_start_then_recovers(own_cluster, tmp_path):
+def test_database_down_at_start_then_recovers(own_cluster, start):
     own_cluster.stop()
-    server = Server(_settings(own_cluster), tmp_path).start(wait_ok=False)
+    server = start(wait_ok=False)
     try:
         r = server.get("/films")
         assert r.status_code == 503
@@ -142,8 +132,8 @@ def test_database_down_at_start_then_recovers(own_cluster, tmp_path):
         server.stop()
 
 
-def test_database_outage_while_serving(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster), tmp_path).start()
+def test_database_outage_while_serving(own_cluster, start):
+    server = start()
     try:
         assert server.get("/films").status_code == 200
         own_cluster.stop()
@@ -156,8 +146,8 @@ def test_database_outage_while_serving(own_cluster, tmp_path):
         server.stop()
 
 
-def test_failed_reload_keeps_serving_old_cache(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster), tmp_path).start()
+def test_failed_reload_keeps_serving_old_cache(own_cluster, start):
+    server = start()
     try:
         own_cluster.stop()
         server.signal(signal.SIGHUP)
@@ -169,10 +159,10 @@ def test_failed_reload_keeps_serving_old_cache(own_cluster, tmp_path):
         server.stop()
 
 
-def test_sigterm_drains_and_exits_zero(own_cluster, tmp_path):
+def test_sigterm_drains_and_exits_zero(own_cluster, start):
     own_cluster.execute("CREATE VIEW api.slow AS SELECT 1 AS x FROM pg_sleep(2);"
                         "GRANT SELECT ON api.slow TO anon;", dbname="demo")
-    server = Server(_settings(own_cluster), tmp_path).start()
+    server = start()
     results: list[object] = []
 
     def slow_request() -> None:
@@ -192,8 +182,8 @@ def test_sigterm_drains_and_exits_zero(own_cluster, tmp_path):
     assert time.monotonic() - started >= 1.0  # it waited for the request
 
 
-def test_log_level_filters_access_log(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster, **{"log-level": "warn"}), tmp_path).start()
+def test_log_level_filters_access_log(own_cluster, start):
+    server = start(**{"log-level": "warn"})
     try:
         server.get("/films?select=id&id=eq.1", headers={"User-Agent": "ok-request"})
         server.get("/nope", headers={"User-Agent": "missing-request"})
@@ -203,8 +193,8 @@ def test_log_level_filters_access_log(own_cluster, tmp_path):
         server.stop()
 
 
-def test_reloaded_config_moves_the_listener_to_the_new_channel(own_cluster, tmp_path):
-    server = Server(_settings(own_cluster), tmp_path).start()
+def test_reloaded_config_moves_the_listener_to_the_new_channel(own_cluster, start):
+    server = start()
     try:
         server.settings["db-channel"] = "pgrestd_other"
         server.write_conf()
@@ -219,10 +209,10 @@ def test_reloaded_config_moves_the_listener_to_the_new_channel(own_cluster, tmp_
         server.stop()
 
 
-def test_in_database_configuration(own_cluster, tmp_path):
+def test_in_database_configuration(own_cluster, start):
     own_cluster.execute("ALTER ROLE authenticator IN DATABASE demo SET pgrst.db_max_rows = '2'", dbname="demo")
     own_cluster.execute("ALTER ROLE authenticator SET pgrst.db_max_rows = '9'")  # the database-specific one wins
-    server = Server(_settings(own_cluster), tmp_path).start()
+    server = start()
     try:
         assert len(server.get("/films").json()) == 2
         own_cluster.execute("ALTER ROLE authenticator IN DATABASE demo SET pgrst.db_max_rows = '3';"
@@ -231,14 +221,14 @@ def test_in_database_configuration(own_cluster, tmp_path):
     finally:
         server.stop()
     # db-config = false ignores the database; db-pre-config's settings win over the role's.
-    server = Server(_settings(own_cluster, **{"db-config": False}), tmp_path).start()
+    server = start(**{"db-config": False})
     try:
         assert len(server.get("/films").json()) == 12
     finally:
         server.stop()
     own_cluster.execute("CREATE FUNCTION public.pre_config() RETURNS void LANGUAGE sql AS "
                         "$$ SELECT set_config('pgrst.db_max_rows', '1', true) $$", dbname="demo")
-    server = Server(_settings(own_cluster, **{"db-pre-config": "public.pre_config"}), tmp_path).start()
+    server = start(**{"db-pre-config": "public.pre_config"})
     try:
         assert len(server.get("/films").json()) == 1
     finally:

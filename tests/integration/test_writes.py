@@ -15,53 +15,25 @@ import psycopg
 import pytest
 import requests
 
-from tests.support import ROOT, Server
+from tests.support import FIXTURES, Server, server_fixture
 
 DB = "writes_api"
 MAX_BODY = 200_000
+SQL = FIXTURES / "writes.sql"
+SETTINGS = {"db-schemas": "api", "db-anon-role": "w_anon", "server-workers": 2, "log-level": "info",
+            "server-max-body-size": MAX_BODY}
+
+server = server_fixture(SQL, {**SETTINGS, "db-tx-end": "commit-allow-override"}, database=DB, user="w_auth")
+rollback_server = server_fixture(SQL, {**SETTINGS, "db-tx-end": "rollback", "server-workers": 1},
+                                 database=DB, user="w_auth")
+commit_server = server_fixture(SQL, {**SETTINGS, "db-tx-end": "commit", "server-workers": 1},
+                               database=DB, user="w_auth")
 
 
 @pytest.fixture(scope="module")
-def writes_db(cluster):
-    cluster.create_database(DB, ROOT / "tests" / "fixtures" / "writes.sql")
+def writes_db(cluster, pgrestd_server_factory):
+    pgrestd_server_factory.database(DB, SQL)
     return cluster
-
-
-def _settings(cluster, **extra: object) -> dict[str, object]:
-    settings: dict[str, object] = {
-        "db-uri": cluster.uri("w_auth", DB, "w_auth"),
-        "db-schemas": "api",
-        "db-anon-role": "w_anon",
-        "server-workers": 2,
-        "log-level": "info",
-        "server-max-body-size": MAX_BODY,
-    }
-    settings.update(extra)
-    return settings
-
-
-@pytest.fixture(scope="module")
-def server(writes_db, tmp_path_factory):
-    srv = Server(_settings(writes_db, **{"db-tx-end": "commit-allow-override"}),
-                 tmp_path_factory.mktemp("writes")).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def rollback_server(writes_db, tmp_path_factory):
-    srv = Server(_settings(writes_db, **{"db-tx-end": "rollback", "server-workers": 1}),
-                 tmp_path_factory.mktemp("writes-rollback")).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def commit_server(writes_db, tmp_path_factory):
-    srv = Server(_settings(writes_db, **{"db-tx-end": "commit", "server-workers": 1}),
-                 tmp_path_factory.mktemp("writes-commit")).start()
-    yield srv
-    srv.stop()
 
 
 def call(server: Server, method: str, path: str, body: object = None, *, prefer: str | None = None,

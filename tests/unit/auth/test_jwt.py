@@ -1,20 +1,26 @@
-"""JWT validation: PostgREST's messages for bad tokens and claims."""
+"""JWT validation: PostgREST's messages for bad tokens and claims; the key as the configuration decoded it."""
 
 from __future__ import annotations
 
+import base64
 import time
 
 import jwt
+import orjson
 import pytest
 
 from pgrestd.auth.jwt import Authenticator, parse_claim_path
-from pgrestd.errors import AnonymousDisabled, JwtClaimsInvalid, JwtInvalid
+from pgrestd.config import config_from_mapping
+from pgrestd.errors import AnonymousDisabled, JwtClaimsInvalid, JwtInvalid, JwtSecretMissing
 
 SECRET = "reallyreallyreallyreallyverysafe"
+# 34 bytes whose base64url form has "-" and "_" and, padded the PostgREST way, ends in "..".
+BINARY_KEY = b"\xfb\xef\xbe\xff\xff\xff" * 5 + b"\x00\x01\x02\x03"
+BINARY_SECRET = base64.urlsafe_b64encode(BINARY_KEY).decode().replace("=", ".")
 
 
 def auth(**kw):
-    defaults = dict(secret=SECRET, secret_is_base64=False, audience=None, role_claim_key=".role", anon_role="anon")
+    defaults = {"key": SECRET.encode(), "audience": None, "role_claim_key": ".role", "anon_role": "anon"}
     defaults.update(kw)
     return Authenticator(**defaults)
 
@@ -26,6 +32,7 @@ def bearer(claims, secret=SECRET, alg="HS256"):
 def test_anonymous_without_header():
     r = auth().authenticate(None)
     assert (r.role, r.authenticated) == ("anon", False)
+    assert orjson.loads(r.claims_json) == {"role": "anon"}
 
 
 def test_anonymous_disabled():
@@ -36,18 +43,20 @@ def test_anonymous_disabled():
 def test_role_from_claim():
     r = auth().authenticate(bearer({"role": "web_user", "sub": "x"}))
     assert (r.role, r.authenticated) == ("web_user", True)
-    assert '"sub":"x"' in r.claims_json
+    assert orjson.loads(r.claims_json) == {"role": "web_user", "sub": "x"}
 
 
 def test_nested_role_claim_path():
     assert parse_claim_path('."https://x".roles[1]') == ("https://x", "roles", 1)
     a = auth(role_claim_key='."https://x".roles[1]')
-    assert a.authenticate(bearer({"https://x": {"roles": ["a", "b"]}})).role == "b"
+    r = a.authenticate(bearer({"https://x": {"roles": ["a", "b"]}}))
+    assert (r.role, r.authenticated) == ("b", True)
 
 
 def test_token_without_role_is_anonymous():
     r = auth().authenticate(bearer({"sub": "x"}))
     assert (r.role, r.authenticated) == ("anon", False)
+    assert orjson.loads(r.claims_json) == {"sub": "x", "role": "anon"}
 
 
 @pytest.mark.parametrize("header, message", [
@@ -66,6 +75,15 @@ def test_wrong_secret():
     with pytest.raises(JwtInvalid) as e:
         auth().authenticate(bearer({"role": "x"}, secret="another-secret-another-secret-another"))
     assert e.value.message == "No suitable key or wrong key type"
+    assert e.value.details == "None of the keys was able to decode the JWT"
+    assert (e.value.code, e.value.status) == ("PGRST301", 401)
+
+
+def test_no_key_refuses_tokens_but_not_anonymous_requests():
+    a = auth(key=None)
+    assert a.authenticate(None).role == "anon"
+    with pytest.raises(JwtSecretMissing):
+        a.authenticate(bearer({"role": "x"}))
 
 
 @pytest.mark.parametrize("claims, message", [
@@ -81,11 +99,12 @@ def test_claim_errors(claims, message):
     with pytest.raises(JwtClaimsInvalid) as e:
         auth().authenticate(bearer(claims))
     assert e.value.message == message
-    assert e.value.code == "PGRST303"
+    assert (e.value.code, e.value.status) == ("PGRST303", 401)
 
 
 def test_clock_skew_of_30_seconds_is_allowed():
-    auth().authenticate(bearer({"exp": time.time() - 10, "role": "r"}))
+    r = auth().authenticate(bearer({"exp": time.time() - 10, "role": "r"}))
+    assert (r.role, r.authenticated) == ("r", True)
 
 
 @pytest.mark.parametrize("aud, ok", [("mine", True), ("other", False), ("", False), (["x", "mine"], True),
@@ -121,7 +140,84 @@ def test_cache_does_not_keep_a_token_past_its_expiry(monkeypatch):
 
 def test_cache_does_not_keep_errors():
     a = auth(cache_entries=10)
-    with pytest.raises(JwtInvalid):
-        a.authenticate("Bearer a.b.c")
-    with pytest.raises(JwtInvalid):
-        a.authenticate("Bearer a.b.c")
+    for _ in range(2):
+        with pytest.raises(JwtInvalid, match="JWT cryptographic operation failed"):
+            a.authenticate("Bearer a.b.c")
+    assert len(a._cache) == 0
+    a.authenticate(bearer({"role": "r"}))
+    assert len(a._cache) == 1  # what it does keep: valid tokens
+
+
+# -- the key as the configuration decoded it -------------------------------------------------------
+
+
+def test_base64url_secret_with_dot_padding_from_config():
+    # jwt-secret-is-base64 takes base64url with "." padding (PostgREST's decodeSecret); the config
+    # accepted this secret, and the authenticator once decoded it again another way: binascii.Error.
+    assert "-" in BINARY_SECRET and "_" in BINARY_SECRET and BINARY_SECRET.endswith("..")
+    config = config_from_mapping({"jwt-secret": BINARY_SECRET, "jwt-secret-is-base64": True,
+                                  "db-anon-role": "anon"})
+    assert config.jwt_key == BINARY_KEY
+    a = Authenticator.from_config(config)
+    r = a.authenticate(bearer({"role": "web_user"}, secret=BINARY_KEY))
+    assert (r.role, r.authenticated) == ("web_user", True)
+    with pytest.raises(JwtInvalid, match="No suitable key"):
+        a.authenticate(bearer({"role": "web_user"}, secret=BINARY_SECRET.encode()))
+
+
+def test_base64_encoded_jwk_set_from_config():
+    # The decoded secret is a JWK Set, not an HMAC key made of its JSON text.
+    oct_key = b"k" * 32
+    jwks = {"keys": [{"kty": "oct", "k": base64.urlsafe_b64encode(oct_key).decode().rstrip("=")}]}
+    config = config_from_mapping({"jwt-secret": base64.b64encode(orjson.dumps(jwks)).decode(),
+                                  "jwt-secret-is-base64": True})
+    assert config.jwt_key == jwks
+    assert Authenticator.from_config(config).authenticate(bearer({"role": "r"}, secret=oct_key)).role == "r"
+
+
+def test_plain_secret_is_used_byte_for_byte():
+    # PostgREST does not strip a plain secret; the configuration validated it with its spaces.
+    secret = " " + SECRET + " "
+    a = Authenticator.from_config(config_from_mapping({"jwt-secret": secret}))
+    assert a.authenticate(bearer({"role": "r"}, secret=secret)).role == "r"
+    with pytest.raises(JwtInvalid, match="No suitable key"):
+        a.authenticate(bearer({"role": "r"}, secret=SECRET))
+
+
+def test_from_config_takes_every_auth_setting():
+    config = config_from_mapping({
+        "jwt-secret": SECRET, "jwt-aud": "mine", "jwt-role-claim-key": ".app.role", "db-anon-role": "nobody",
+        "jwt-cache-max-entries": 5,
+    })
+    a = Authenticator.from_config(config)
+    assert a.anon_role == "nobody"
+    assert a.authenticate(None).role == "nobody"
+    token = bearer({"app": {"role": "r"}, "aud": "mine"})
+    first = a.authenticate(token)
+    assert first.role == "r"
+    assert a.authenticate(token) is first  # cached
+    with pytest.raises(JwtClaimsInvalid, match="JWT not in audience"):
+        a.authenticate(bearer({"app": {"role": "r"}, "aud": "other"}))
+    uncached = Authenticator.from_config(config.replace(jwt_cache_max_entries=0))
+    assert uncached.authenticate(token) is not uncached.authenticate(token)
+
+
+def test_from_config_cache_lifetime(monkeypatch):
+    config = config_from_mapping({"jwt-secret": SECRET, "jwt-cache-max-entries": 5, "jwt-cache-max-lifetime": 10})
+    a = Authenticator.from_config(config)
+    now = time.time()
+    token = bearer({"role": "r", "exp": now + 3600})
+    first = a.authenticate(token)
+    assert a.authenticate(token) is first
+    monkeypatch.setattr(time, "time", lambda: now + 11)
+    again = a.authenticate(token)
+    assert again is not first and again == first  # checked anew once jwt-cache-max-lifetime passed
+
+
+def test_from_config_without_secret_or_anonymous_role():
+    a = Authenticator.from_config(config_from_mapping({}))
+    assert a.anon_role is None
+    with pytest.raises(AnonymousDisabled):
+        a.authenticate(None)
+    with pytest.raises(JwtSecretMissing):
+        a.authenticate(bearer({"role": "r"}))

@@ -748,6 +748,25 @@ def test_jwt_secret_base64url_characters() -> None:
     assert config_from_mapping({"jwt-secret": encoded, "jwt-secret-is-base64": True}).jwt_secret_bytes == raw
 
 
+def test_jwt_key_is_the_decoded_secret() -> None:
+    import base64
+
+    jwk = {"kty": "oct", "k": "c2VjcmV0"}
+    jwks = {"keys": [jwk]}
+
+    def key(secret: str, is_base64: bool = False) -> object:
+        return config_from_mapping({"jwt-secret": secret, "jwt-secret-is-base64": is_base64}).jwt_key
+
+    assert config_from_mapping({}).jwt_key is None
+    assert key(" " + SECRET + "\t") == (" " + SECRET + "\t").encode()  # as given, not stripped
+    raw = bytes(range(200, 240))
+    assert key(base64.urlsafe_b64encode(raw).decode().replace("=", "."), True) == raw
+    assert key(json.dumps(jwks)) == jwks
+    assert key(json.dumps(jwk)) == jwks  # a single JWK is a set of one
+    assert key(base64.b64encode(json.dumps(jwks).encode()).decode(), True) == jwks
+    assert key('{"not": "a key"}' + " " * 32) == ('{"not": "a key"}' + " " * 32).encode()
+
+
 # -- Config API ----------------------------------------------------------------------
 
 

@@ -11,7 +11,6 @@ import pytest
 from pgrestd.errors import QueryParamError
 from pgrestd.request.grammar import (
     MAX_DEPTH,
-    _position,
     parse_columns,
     parse_filter,
     parse_logic,
@@ -19,6 +18,7 @@ from pgrestd.request.grammar import (
     parse_query,
     parse_select,
 )
+from pgrestd.request.grammar.reference import _position
 from pgrestd.request.model import (
     AggregateFunction,
     Compare,
@@ -795,16 +795,17 @@ def test_defaults() -> None:
     assert params.select == (col("*"),)
 
 
+def _filters(params: QueryParams) -> tuple[tuple[EmbedPath, Filter], ...]:
+    """Every filter with its embed path, the root ones first."""
+    return tuple(((), flt) for flt in params.filters_root) + params.filters_not_root
+
+
 def test_reserved_and_embeddable_keys_are_routed() -> None:
     params = parse_query(
         "select=id,actors(name)&id=gt.1&actors.name=eq.x&order=id.desc&actors.order=name"
         "&limit=10&offset=20&actors.limit=2&or=(a.eq.1,b.eq.2)&actors.and=(c.is.null)&columns=id&on_conflict=id"
     )
     assert params.select == (col("id"), embed("actors", col("name")))
-    assert params.filters == (
-        ((), flt("id", Compare("gt", "1"))),
-        (("actors",), flt("name", Compare("eq", "x"))),
-    )
     assert params.filters_root == (flt("id", Compare("gt", "1")),)
     assert params.filters_not_root == ((("actors",), flt("name", Compare("eq", "x"))),)
     assert params.filter_fields == frozenset({"id", "actors.name"})
@@ -828,7 +829,7 @@ def test_reserved_and_embeddable_keys_are_routed() -> None:
 
 def test_only_the_exact_reserved_keys_are_reserved() -> None:
     params = parse_query("x.select=eq.1&columns.x=eq.2")
-    assert params.filters == (
+    assert _filters(params) == (
         (("x",), flt("select", Compare("eq", "1"))),
         (("columns",), flt("x", Compare("eq", "2"))),
     )
@@ -843,7 +844,7 @@ def test_select_takes_the_first_occurrence_even_without_a_value() -> None:
 
 def test_parameters_without_equals_sign_are_ignored() -> None:
     params = parse_query("id&order&limit")
-    assert params.filters == () and params.order == () and params.ranges == ()
+    assert _filters(params) == () and params.order == () and params.ranges == ()
     assert params.canonical == "id=&limit=&order="
 
 
@@ -869,7 +870,7 @@ def test_range_key_errors_show_the_renamed_key_like_postgrest() -> None:
 def test_rpc_read_keeps_non_operator_values_as_arguments() -> None:
     params = parse_query("a=1&b=eq.2&c.d=val&e=isdistinct&f=not_an_op.1", rpc_read=True)
     assert params.params == (("a", "1"), ("d", "val"), ("e", "isdistinct"), ("f", "not_an_op.1"))
-    assert params.filters == (((), flt("b", Compare("eq", "2"))),)
+    assert _filters(params) == (((), flt("b", Compare("eq", "2"))),)
     assert params.filter_fields == frozenset({"a", "b", "c.d", "e", "f"})
 
 
@@ -917,35 +918,35 @@ def test_errors_are_reported_in_postgrests_order() -> None:
 
 def test_percent_decoding_and_plus() -> None:
     params = parse_query("name=eq.John+Doe&plus=eq.1%2B1&amp=eq.a%26b&sep=eq.%2C%28%29&bad=eq.%zz%4")
-    values = [f.operation.value for _, f in params.filters]  # type: ignore[union-attr]
+    values = [f.operation.value for _, f in _filters(params)]  # type: ignore[union-attr]
     assert values == ["John Doe", "1+1", "a&b", ",()", "%zz%4"]
 
 
 def test_reserved_characters_percent_encoded_in_keys_and_select() -> None:
     params = parse_query("n%61me=eq.1&select=a%2Cb%28c%29&%22a.b%22.c=eq.2")
     assert params.select == (col("a"), embed("b", col("c")))
-    assert params.filters == (((), flt("name", Compare("eq", "1"))), (("a.b",), flt("c", Compare("eq", "2"))))
+    assert _filters(params) == (((), flt("name", Compare("eq", "1"))), (("a.b",), flt("c", Compare("eq", "2"))))
 
 
 def test_semicolon_separates_parameters_like_http_types() -> None:
     params = parse_query("a=eq.1;b=eq.2")
-    assert [f.field.name for _, f in params.filters] == ["a", "b"]
+    assert [f.field.name for _, f in _filters(params)] == ["a", "b"]
 
 
 def test_empty_items_and_trailing_separator() -> None:
     params = parse_query("&a=eq.1&&")
-    assert [f.field.name for _, f in params.filters] == ["a"]
+    assert [f.field.name for _, f in _filters(params)] == ["a"]
     assert params.canonical == "=,&a=eq.1"  # urlEncodeVars joins the two empty keys
 
 
 def test_utf8_names_and_values() -> None:
     params = parse_query("%E5%90%8D%E5%89%8D=eq.%C3%A9&select=%E5%90%8D%E5%89%8D")
-    assert params.filters == (((), flt("名前", Compare("eq", "é"))),)
+    assert _filters(params) == (((), flt("名前", Compare("eq", "é"))),)
     assert params.select == (col("名前"),)
     # bytes, and the Latin-1 str WSGI hands over for raw UTF-8 bytes
-    assert parse_query("a=eq.é".encode()).filters == (((), flt("a", Compare("eq", "é"))),)
-    assert parse_query("a=eq.é".encode().decode("latin-1")).filters == (((), flt("a", Compare("eq", "é"))),)
-    assert parse_query("a=eq.名").filters == (((), flt("a", Compare("eq", "名"))),)
+    assert _filters(parse_query("a=eq.é".encode())) == (((), flt("a", Compare("eq", "é"))),)
+    assert _filters(parse_query("a=eq.é".encode().decode("latin-1"))) == (((), flt("a", Compare("eq", "é"))),)
+    assert _filters(parse_query("a=eq.名")) == (((), flt("a", Compare("eq", "名"))),)
 
 
 @pytest.mark.parametrize("query", ["a=eq.%FF", "%C3=eq.1", b"a=eq.\xff"])

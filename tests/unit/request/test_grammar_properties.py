@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from pgrestd.errors import QueryParamError
 from pgrestd.request import grammar as g
+from pgrestd.request.grammar import fast as fastp
+from pgrestd.request.grammar import reference as ref
 from pgrestd.request.model import (
     AggregateFunction,
     Compare,
@@ -238,8 +240,8 @@ def embed_paths(draw: st.DrawFn) -> tuple[tuple[str, ...], str]:
 def fast(parse: Callable[[str], Any], text: str) -> Any:
     try:
         return parse(text)
-    except g._Fail:
-        return g._Fail
+    except fastp.Fail:
+        return fastp.Fail
 
 
 @SETTINGS
@@ -248,8 +250,8 @@ def test_generated_select_round_trips(items: list[tuple[Any, str]]) -> None:
     text = ",".join(t for _, t in items)
     expected = tuple(m for m, _ in items)
     assert g.parse_select(text) == expected
-    assert g._reference(g._r_forest, text, "select parameter") == expected
-    assert fast(g._fast_select, text) == expected, "well-formed input should not need the reference parser"
+    assert ref.parse(ref.select, text, "select parameter") == expected
+    assert fast(fastp.select, text) == expected, "well-formed input should not need the reference parser"
 
 
 @SETTINGS
@@ -259,9 +261,9 @@ def test_generated_filters_round_trip(
 ) -> None:
     flt, key, value = item
     assert g.parse_filter(path[1] + key, value) == (path[0], flt)
-    assert fast(g._fast_tree_path, path[1] + key) == (path[0], flt.field)
-    assert fast(g._fast_filter_value, value) == (flt.negated, flt.operation)
-    assert g._reference(g._r_filter_value, value, "filter") == (flt.negated, flt.operation)
+    assert fast(fastp.tree_path, path[1] + key) == (path[0], flt.field)
+    assert fast(fastp.filter_value, value) == (flt.negated, flt.operation)
+    assert ref.parse(ref.filter_value, value, "filter") == (flt.negated, flt.operation)
 
 
 @SETTINGS
@@ -274,8 +276,8 @@ def test_generated_logic_trees_round_trip(
     key = path[1] + head
     value = "(" + rest
     assert g.parse_logic(key, value) == (path[0], node)
-    assert fast(g._fast_logic, text) == node
-    assert g._reference(g._r_logic_tree, text, "logic tree") == node
+    assert fast(fastp.logic_tree, text) == node
+    assert ref.parse(ref.logic_tree, text, "logic tree") == node
 
 
 @SETTINGS
@@ -284,8 +286,8 @@ def test_generated_orders_round_trip(terms: list[tuple[OrderTerm, str]]) -> None
     text = ",".join(t for _, t in terms)
     expected = tuple(m for m, _ in terms)
     assert g.parse_order(text) == expected
-    assert fast(g._fast_order, text) == expected
-    assert g._reference(g._r_order, text, "order") == expected
+    assert fast(fastp.order, text) == expected
+    assert ref.parse(ref.order, text, "order") == expected
 
 
 @SETTINGS
@@ -309,7 +311,7 @@ def test_generated_query_strings_round_trip(
         parts.append("order=" + url_quote(",".join(t for _, t in order), safe=""))
     params = g.parse_query("&".join(parts).encode())
     assert params.select == tuple(m for m, _ in select)
-    assert params.filters == tuple(((), flt) for flt, _, _ in flts)
+    assert params.filters_root == tuple(flt for flt, _, _ in flts) and params.filters_not_root == ()
     assert params.order == ((((), tuple(m for m, _ in order)),) if order else ())
 
 
@@ -341,15 +343,15 @@ logic_texts = logic_trees.map(lambda tree: tree[1])
 filter_values = filters().map(lambda item: item[2])
 
 KINDS: dict[str, tuple[Callable[[str], Any], Any, st.SearchStrategy[str]]] = {
-    "select": (g._fast_select, g._r_forest, select_texts),
-    "order": (g._fast_order, g._r_order, order_texts),
-    "logic": (g._fast_logic, g._r_logic_tree, logic_texts),
-    "filter": (g._fast_filter_value, g._r_filter_value, filter_values),
-    "tree path": (g._fast_tree_path, g._r_tree_path, fields().map(lambda f: f[1])),
-    "logic path": (g._fast_logic_path, g._r_logic_path, embed_paths().map(lambda p: p[1] + "or")),
+    "select": (fastp.select, ref.select, select_texts),
+    "order": (fastp.order, ref.order, order_texts),
+    "logic": (fastp.logic_tree, ref.logic_tree, logic_texts),
+    "filter": (fastp.filter_value, ref.filter_value, filter_values),
+    "tree path": (fastp.tree_path, ref.tree_path, fields().map(lambda f: f[1])),
+    "logic path": (fastp.logic_path, ref.logic_path, embed_paths().map(lambda p: p[1] + "or")),
     "columns": (
-        g._fast_columns,
-        g._r_columns,
+        fastp.columns,
+        ref.columns,
         st.lists(names(), min_size=1).map(lambda ns: ",".join(t for _, t in ns)),
     ),
 }
@@ -358,10 +360,10 @@ KINDS: dict[str, tuple[Callable[[str], Any], Any, st.SearchStrategy[str]]] = {
 def check_agreement(kind: str, text: str) -> None:
     fast_parse, reference, _ = KINDS[kind]
     result = fast(fast_parse, text)
-    if result is g._Fail:
+    if result is fastp.Fail:
         return
     try:
-        expected = g._reference(reference, text, kind)
+        expected = ref.parse(reference, text, kind)
     except QueryParamError as exc:  # pragma: no cover - a failure report
         raise AssertionError(
             f"fast parser accepted {text!r} as {result!r}; PostgREST rejects it: {exc.details}"
@@ -393,7 +395,7 @@ def test_rpc_arguments_are_decided_like_postgrest(value: str) -> None:
             return ("error", exc.message, exc.details)
 
     ours = outcome(lambda: g._filter_value(value, True))
-    theirs = outcome(lambda: g._reference(g._r_filter_value_rpc, value, "filter"))
+    theirs = outcome(lambda: ref.parse(ref.filter_value_rpc, value, "filter"))
     assert ours == theirs
 
 
@@ -436,7 +438,7 @@ def test_huge_and_deeply_nested_input_fails_cleanly(prefix: str, unit: str, coun
 def test_very_long_input() -> None:
     value = "x" * 200_000
     params = g.parse_query(f"a=eq.{value}&b=in.({','.join(['1'] * 20_000)})&select={'a,' * 5_000}b")
-    assert params.filters[0][1].operation == Compare("eq", value)
+    assert params.filters_root[0].operation == Compare("eq", value)
     assert len(params.select) == 5_001
     # malformed input goes through the reference parser: slower, still linear; Gunicorn caps the request line
     parses_or_pgrst100("select=" + "a," * 2_000 + "!")

@@ -184,10 +184,7 @@ def test_count_helpers() -> None:
     assert parse_prefer(["count=exact"]).should_count
     assert parse_prefer(["count=estimated"]).should_count
     assert not parse_prefer(["count=planned"]).should_count
-    assert parse_prefer(["count=planned"]).should_explain_count
-    assert parse_prefer(["count=estimated"]).should_explain_count
-    assert not parse_prefer(["count=exact"]).should_explain_count
-    assert not Preferences().should_count and not Preferences().should_explain_count
+    assert not Preferences().should_count
 
 
 # -- handling=strict (HandlingSpec) -----------------------------------------------

@@ -143,13 +143,6 @@ def test_parse_range_header(value: str | None, expected: RowRange) -> None:
     assert parse_range_header(value) == expected
 
 
-def test_range_unit_does_not_matter() -> None:
-    # RangeQuery.rangeRequested reads the Range header only.
-    assert (
-        parse_range_header("0-4", "items") == parse_range_header("0-4", "bytes") == parse_range_header("0-4")
-    )
-
-
 # -- limit / offset -------------------------------------------------------------
 
 
@@ -348,9 +341,9 @@ def test_huge_numbers_format() -> None:
 _NUMBERISH = st.text(alphabet="0123456789-+xXoOabcdef() .e\t", max_size=12)
 
 
-@given(st.one_of(st.none(), st.text()), st.one_of(st.none(), st.text()))
-def test_parse_range_header_never_fails(value: str | None, unit: str | None) -> None:
-    result = parse_range_header(value, unit)
+@given(st.one_of(st.none(), st.text()))
+def test_parse_range_header_never_fails(value: str | None) -> None:
+    result = parse_range_header(value)
     assert result.offset >= 0
 
 

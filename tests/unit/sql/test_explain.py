@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pgrestd.app import server_timing
-from pgrestd.request import media as mt
+from pgrestd.response import server_timing
+from pgrestd import media as mt
 from pgrestd.sql.read import explain_statement
 
 

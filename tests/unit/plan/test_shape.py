@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgrestd.plan.cache import LruCache, encode_canonical_value, query_shape, sentinel
+from pgrestd.plan.shape import encode_canonical_value, query_shape, sentinel
 
 
 def test_simple_filter_values_are_swapped():
@@ -29,19 +29,3 @@ def test_syntax_is_never_swapped():
 
 def test_invalid_utf8_is_not_shaped():
     assert query_shape("name=eq.%FF") is None
-
-
-def test_lru_cache_evicts_the_oldest():
-    cache: LruCache[str, int] = LruCache(2)
-    calls = []
-
-    def build(v):
-        calls.append(v)
-        return v
-
-    cache.get_or_build("a", lambda: build(1))
-    cache.get_or_build("b", lambda: build(2))
-    assert cache.get_or_build("a", lambda: build(9)) == 1  # hit, now most recent
-    cache.get_or_build("c", lambda: build(3))  # evicts b
-    assert cache.get_or_build("b", lambda: build(4)) == 4
-    assert calls == [1, 2, 3, 4]

@@ -1,8 +1,9 @@
-"""Tests for pgrestd.request.media: decoding, Accept ordering, negotiation, Content-Type strings."""
+"""Tests for pgrestd.media: decoding, Accept ordering, negotiation, Content-Type strings."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import orjson
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pgrestd.errors import MediaTypeError
-from pgrestd.request.media import (
+from pgrestd.media import (
     ANY,
     ARRAY_STRIPPED,
     BUILTIN_HANDLERS,
@@ -27,6 +28,7 @@ from pgrestd.request.media import (
     URLENCODED,
     MediaKind,
     MediaType,
+    Negotiated,
     decode_media_type,
     negotiate,
     other,
@@ -247,7 +249,7 @@ _TABLE_HANDLERS: Mapping[MediaType, MediaType] = {
     ],
 )
 def test_negotiated_content_type(accept: str | None, content_type: str) -> None:
-    chosen = negotiate(parse_accept(accept), _TABLE_HANDLERS, vendor_types=True, plan_enabled=True)
+    chosen = negotiate(parse_accept(accept), builtin=_TABLE_HANDLERS, plan_enabled=True).media
     assert chosen.content_type_header == content_type
 
 
@@ -269,7 +271,7 @@ _JSON_ONLY: Mapping[MediaType, MediaType] = {ANY: JSON, JSON: JSON}
 )
 def test_negotiation_failure_message(accept: str, message: str) -> None:
     with pytest.raises(MediaTypeError) as caught:
-        negotiate(parse_accept(accept), _JSON_ONLY, vendor_types=True)
+        negotiate(parse_accept(accept), builtin=_JSON_ONLY)
     error = caught.value
     assert error.status == 406
     assert orjson.loads(error.body()) == {
@@ -281,34 +283,34 @@ def test_negotiation_failure_message(accept: str, message: str) -> None:
 
 
 def test_plain_array_type_is_json() -> None:
-    assert negotiate(parse_accept("application/vnd.pgrst.array+json"), _JSON_ONLY) == JSON
+    assert negotiate(parse_accept("application/vnd.pgrst.array+json"), builtin=_JSON_ONLY).media == JSON
 
 
 def test_plan_types_need_db_plan_enabled() -> None:
     accepted = parse_accept("application/vnd.pgrst.plan+json")
     with pytest.raises(MediaTypeError) as caught:
-        negotiate(accepted, BUILTIN_HANDLERS, vendor_types=True, plan_enabled=False)
+        negotiate(accepted, plan_enabled=False)
     assert caught.value.message == (
         'None of these media types are available: application/vnd.pgrst.plan+json; for="application/json"'
     )
-    assert negotiate(accepted, BUILTIN_HANDLERS, vendor_types=True, plan_enabled=True) == plan(JSON, "json")
+    assert negotiate(accepted, plan_enabled=True).media == plan(JSON, "json")
 
 
 def test_plan_needs_a_handler_for_its_target() -> None:
     accepted = parse_accept('application/vnd.pgrst.plan+json; for="text/xml"')
     with pytest.raises(MediaTypeError):
-        negotiate(accepted, BUILTIN_HANDLERS, vendor_types=True, plan_enabled=True)
+        negotiate(accepted, plan_enabled=True)
     for_object = parse_accept(
         'application/vnd.pgrst.plan; for="application/vnd.pgrst.object+json;nulls=stripped"'
     )
-    assert negotiate(for_object, {}, vendor_types=True, plan_enabled=True) == plan(OBJECT_STRIPPED, "text")
+    assert negotiate(for_object, builtin={}, plan_enabled=True).media == plan(OBJECT_STRIPPED, "text")
 
 
 def test_vendor_types_are_always_producible_for_tables_only() -> None:
     accepted = parse_accept("application/vnd.pgrst.object+json")
-    assert negotiate(accepted, {}, vendor_types=True) == OBJECT
+    assert negotiate(accepted, builtin={}).media == OBJECT
     with pytest.raises(MediaTypeError):
-        negotiate(accepted, ROOT_HANDLERS)
+        negotiate(accepted, builtin=ROOT_HANDLERS, vendor_types=False)
 
 
 @pytest.mark.parametrize(
@@ -326,30 +328,51 @@ def test_vendor_types_are_always_producible_for_tables_only() -> None:
 def test_root_endpoint_negotiation(accept: str | None, ok: bool) -> None:
     # Plan.inspectPlan: OpenAPI for */*, application/json or application/openapi+json.
     if ok:
-        chosen = negotiate(parse_accept(accept), ROOT_HANDLERS)
+        chosen = negotiate(parse_accept(accept), builtin=ROOT_HANDLERS, vendor_types=False).media
         assert chosen == OPENAPI
         assert chosen.content_type_header == "application/openapi+json; charset=utf-8"
     else:
         with pytest.raises(MediaTypeError):
-            negotiate(parse_accept(accept), ROOT_HANDLERS)
+            negotiate(parse_accept(accept), builtin=ROOT_HANDLERS, vendor_types=False)
 
 
-def test_negotiate_with_a_plain_list() -> None:
-    assert negotiate([ANY], [CSV, JSON]) == CSV
-    assert negotiate([JSON], [CSV, JSON]) == JSON
-    assert negotiate([TEXT_PLAIN, ANY], [OCTET_STREAM]) == OCTET_STREAM
+def test_negotiate_follows_accept_order_over_the_builtin_table() -> None:
+    assert negotiate([ANY], builtin={ANY: CSV, CSV: CSV, JSON: JSON}).media == CSV
+    assert negotiate([JSON], builtin={ANY: CSV, CSV: CSV, JSON: JSON}).media == JSON
+    assert negotiate([TEXT_PLAIN, ANY], builtin={ANY: OCTET_STREAM}).media == OCTET_STREAM
     with pytest.raises(MediaTypeError):
-        negotiate([ANY], [])
+        negotiate([ANY], builtin={})
 
 
-def test_negotiate_with_an_any_handler_mapping() -> None:
-    # A custom "*/*" handler on a relation answers every requested type
-    # (Plan.Negotiate looks up (relation, */*) first when select is default).
-    class Everything(dict[MediaType, MediaType]):
-        def get(self, key: MediaType, default: MediaType | None = None) -> MediaType | None:  # type: ignore[override]
-            return OCTET_STREAM
+@dataclass(frozen=True)
+class _Handler:
+    produces: MediaType
 
-    assert negotiate([other("image/png")], Everything()) == OCTET_STREAM
+
+def test_a_relation_any_handler_answers_every_type_with_the_default_select() -> None:
+    # Plan.Negotiate looks up (relation, */*) first when the select is the default one.
+    png = other("image/png")
+    handlers = {("films", ANY): _Handler(OCTET_STREAM)}
+    chosen = negotiate([png], handlers, "films")
+    assert chosen.media == OCTET_STREAM and chosen.handler == _Handler(OCTET_STREAM)
+    with pytest.raises(MediaTypeError):
+        negotiate([png], handlers, "films", default_select=False)
+
+
+def test_an_anyelement_handler_overrides_the_builtin_one_for_any_select() -> None:
+    handlers = {(None, CSV): _Handler(CSV)}
+    chosen = negotiate([CSV], handlers, "films", default_select=False)
+    assert chosen.handler == _Handler(CSV)
+    assert negotiate([CSV], {}, "films").handler is None
+
+
+def test_own_entries_come_before_the_catalog_handlers() -> None:
+    own = {TEXT_PLAIN: ("text", TEXT_PLAIN)}
+    chosen = negotiate([TEXT_PLAIN], {("fn", TEXT_PLAIN): _Handler(TEXT_PLAIN)}, "fn", own=own)
+    assert chosen == Negotiated(TEXT_PLAIN, None, "text")
+    planned = negotiate(parse_accept('application/vnd.pgrst.plan; for="text/plain"'), {}, "fn",
+                        own=own, plan_enabled=True)
+    assert planned.media.kind is MediaKind.PLAN and planned.own == "text"
 
 
 # -- Accept ordering --------------------------------------------------------------
@@ -399,13 +422,13 @@ def test_negotiate_with_an_any_handler_mapping() -> None:
     ],
 )
 def test_parse_accept(accept: str | None, expected: list[MediaType]) -> None:
-    assert parse_accept(accept) == expected
+    assert list(parse_accept(accept)) == expected
 
 
 def test_parse_accept_survives_deeply_nested_q_values() -> None:
     deep = "(" * 5000 + "0.5" + ")" * 5000
-    assert parse_accept(f"a/b;q={deep}, c/d;q=0.6") == [other("c/d"), other("a/b")]
-    assert parse_accept("a/b;q=" + "(" * 5000 + ", c/d;q=0.6") == [other("a/b"), other("c/d")]
+    assert parse_accept(f"a/b;q={deep}, c/d;q=0.6") == (other("c/d"), other("a/b"))
+    assert parse_accept("a/b;q=" + "(" * 5000 + ", c/d;q=0.6") == (other("a/b"), other("c/d"))
 
 
 def test_repr_shows_the_mime() -> None:
@@ -491,7 +514,7 @@ def test_parse_accept_never_fails(header: str | None) -> None:
 def test_negotiation_only_raises_pgrst107(header: str | None, vendor_types: bool, plan_enabled: bool) -> None:
     accepted = parse_accept(header)
     try:
-        chosen = negotiate(accepted, BUILTIN_HANDLERS, vendor_types=vendor_types, plan_enabled=plan_enabled)
+        chosen = negotiate(accepted, vendor_types=vendor_types, plan_enabled=plan_enabled).media
     except MediaTypeError as error:
         assert error.code == "PGRST107"
         return

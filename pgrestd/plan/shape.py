@@ -1,4 +1,4 @@
-"""Per-worker cache of planned requests, keyed by request *shape*.
+"""Request shapes: the keys of the per-worker plan cache.
 
 Two requests that differ only in the values of simple filters
 (``id=eq.1`` and ``id=eq.2``) have the same shape: the same plan, the same
@@ -6,27 +6,26 @@ SQL text and the same parameters but for those values.  The first one of a
 shape is parsed and planned with sentinel values standing in for the
 filter values; the template remembers which bind parameter each sentinel
 became, and later requests of the shape only substitute their values.
+Writes and calls are keyed the same way by their body's keys, not its values.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Generic, Hashable, TypeVar
 
+from .. import media as mt
+from ..request.api import ApiRequest
 from ..request.grammar import url_decode, url_encode
+from ..request.payload import RAW_BODY_KINDS
+from ..request.operators import BY_KEY, VERBATIM_VALUE_KEYS
 
-__all__ = ["QueryShape", "query_shape", "LruCache", "sentinel", "encode_canonical_value"]
+__all__ = ["QueryShape", "call_key", "encode_canonical_value", "query_shape", "read_key", "sentinel", "write_key"]
 
 # Filters whose value is taken verbatim by PostgREST's grammar (pOpExpr's
 # simple and quantifiable operators without a modifier): the value can be
 # swapped without changing the parse.
-_SIMPLE = re.compile(
-    r"^((?:not\.)?(eq|neq|gt|gte|lt|lte|like|ilike|match|imatch|isdistinct|cs|cd|ov|sl|sr|nxr|nxl|adj)\.)(.*)$",
-    re.DOTALL,
-)
+_SIMPLE = re.compile(r"^((?:not\.)?(" + "|".join(VERBATIM_VALUE_KEYS) + r")\.)(.*)$", re.DOTALL)
 # Query keys that are not filters (QueryParams.hs) — their values are syntax.
 _RESERVED = frozenset(("select", "order", "limit", "offset", "or", "and", "not.or", "not.and",
                        "columns", "on_conflict"))
@@ -74,7 +73,7 @@ def query_shape(query_string: str) -> QueryShape | None:
         slot = len(values)
         values.append(m.group(3))
         raw_values.append(raw)
-        like.append(m.group(2) in ("like", "ilike"))
+        like.append(BY_KEY[m.group(2)].star_is_percent)
         out.append(key + "=" + m.group(1) + sentinel(slot))
     if not values:
         return None
@@ -86,37 +85,45 @@ def encode_canonical_value(raw: bytes) -> str:
     return url_encode(raw)
 
 
-_MISSING = object()
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
+def read_key(request: ApiRequest, shape: QueryShape | None, catalog_id: int) -> tuple[object, ...]:
+    """What a read's plan depends on: the query's shape and the headers that shape the plan."""
+    h = request.headers
+    return (request.method, request.schema, request.target.name,
+            shape.key if shape is not None else request.query_string,
+            h.get("accept"), h.get("range"), h.get("prefer"), catalog_id)
 
 
-class LruCache(Generic[K, V]):
-    """A small bounded mapping, safe for gthread workers."""
+def write_key(request: ApiRequest, catalog_id: int) -> tuple[object, ...]:
+    """A write's plan depends on the body's keys, not on its values."""
+    h = request.headers
+    payload = request.payload
+    return (request.method, request.schema, request.target.name, request.query_string,
+            h.get("content-type"), h.get("prefer"), h.get("accept"),
+            payload.keys if payload else None, payload.is_object if payload else None, catalog_id)
 
-    __slots__ = ("_data", "_size", "_lock")
 
-    def __init__(self, size: int) -> None:
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+def call_key(request: ApiRequest, catalog_id: int) -> tuple[object, ...] | None:
+    """A call's plan depends on the body's keys (or only on its kind); None: plan this request alone.
 
-    def get_or_build(self, key: K, build: Callable[[], V]) -> V:
-        with self._lock:
-            value = self._data.get(key, _MISSING)
-            if value is not _MISSING:
-                self._data.move_to_end(key)
-                return value  # type: ignore[return-value]
-        value = build()
-        with self._lock:
-            self._data[key] = value
-            if len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-    def discard(self, key: K) -> None:
-        with self._lock:
-            self._data.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._data)
+    Form fields and ``columns=`` shape the plan with their values, and a
+    refused body is planned every time, which keeps PostgREST's order of errors.
+    """
+    if request.method == "POST":
+        payload = request.payload
+        if payload is None or "columns" in request.query_string:
+            return None
+        kind = request.content_type.kind
+        if kind is mt.MediaKind.JSON:
+            body: object = (kind, payload.keys, payload.is_object) if payload.raw else ("empty",)
+        elif kind is mt.MediaKind.CSV:
+            body = (kind, payload.keys, payload.is_object)
+        elif kind in RAW_BODY_KINDS:
+            body = ("raw", kind)
+        else:
+            return None
+    else:
+        body = ()
+    h = request.headers
+    return (request.method, request.schema, request.target.name, request.query_string,
+            h.get("accept"), h.get("range") if request.method == "GET" else None, h.get("prefer"),
+            h.get("content-type"), body, catalog_id)

@@ -1,8 +1,6 @@
-"""Media types: decoding Accept and Content-Type, content negotiation, Content-Type strings."""
+"""Media types, shared by every stage: decoding Accept and Content-Type, the one negotiator, Content-Type strings."""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 import enum
 import functools
@@ -10,8 +8,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from ..errors import MediaTypeError
+from .errors import MediaTypeError
 
 __all__ = [
     "ANY",
@@ -31,6 +31,7 @@ __all__ = [
     "URLENCODED",
     "MediaKind",
     "MediaType",
+    "Negotiated",
     "decode_media_type",
     "negotiate",
     "other",
@@ -335,7 +336,8 @@ def _best_first(left: tuple[str, tuple[float, int]], right: tuple[str, tuple[flo
     return 0
 
 
-def parse_accept(header: str | None) -> list[MediaType]:
+@lru_cache(maxsize=256)
+def parse_accept(header: str | None) -> tuple[MediaType, ...]:
     """The Accept header as a list, best first, exactly as PostgREST reads it.
 
     PostgREST uses wai-extra's parseHttpAccept: spaces are dropped, everything
@@ -345,9 +347,9 @@ def parse_accept(header: str | None) -> list[MediaType]:
     with ``q=0`` stay in the list, last.
     """
     if header is None:
-        return [ANY]
+        return (ANY,)
     if not header:
-        return []
+        return ()
     entries: list[tuple[str, tuple[float, int]]] = []
     for raw in header.split(","):
         entry = raw.replace(" ", "")
@@ -362,59 +364,91 @@ def parse_accept(header: str | None) -> list[MediaType]:
         entries.sort(key=functools.cmp_to_key(_best_first))
     else:
         entries.sort(key=lambda item: (-item[1][0], -item[1][1]))
-    return [decode_media_type(entry) for entry, _ in entries]
+    return tuple(decode_media_type(entry) for entry, _ in entries)
 
 
 # -- negotiation ----------------------------------------------------------------
 
+_VENDOR = frozenset((MediaKind.OBJECT, MediaKind.ARRAY))
+_NO_HANDLERS: Mapping[tuple[Any, MediaType], Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Negotiated:
+    """The media type to answer with and what builds the body.
+
+    ``handler`` is a custom handler (the catalog's aggregate), or None for a
+    built-in one: the body then follows ``media``, or ``own`` when the
+    relation's own entry matched (a function returning a media-type domain).
+    """
+
+    media: MediaType
+    handler: Any = None
+    own: object | None = None
+
 
 def negotiate(
     accepted: Sequence[MediaType],
-    producible: Mapping[MediaType, MediaType] | Iterable[MediaType],
+    handlers: Mapping[tuple[Any, MediaType], Any] = _NO_HANDLERS,
+    relation: object = None,
     *,
-    vendor_types: bool = False,
+    builtin: Mapping[MediaType, MediaType] = BUILTIN_HANDLERS,
+    vendor_types: bool = True,
     plan_enabled: bool = False,
-) -> MediaType:
-    """The media type to answer with: the first accepted one that can be produced.
+    default_select: bool = True,
+    own: Mapping[MediaType, tuple[object, MediaType]] | None = None,
+) -> Negotiated:
+    """The first accepted type something produces; PGRST107 when nothing does.
 
-    PostgREST's Plan.Negotiate takes the accepted types in Accept order and
-    looks each up; ``producible`` maps a requested type to the type sent (a
-    plain iterable maps each type to itself and ``*/*`` to its first element).
-    Lookups use ``producible.get``, so a Mapping whose ``get`` answers every
-    type models a ``*/*`` custom handler.  With ``vendor_types`` (tables,
-    views, functions) the vnd.pgrst object/array types always match since they
-    cannot be overridden, and vnd.pgrst.plan matches when ``plan_enabled`` and
-    its ``for`` type does.  Subtype wildcards such as ``application/*`` match
-    nothing unless produced verbatim, as in PostgREST (issue #3391).
+    PostgREST's Plan/Negotiate.hs (negotiateContent): the accepted types are
+    tried in Accept order.  With ``vendor_types`` (tables, views, functions)
+    the vnd.pgrst object/array types always match since they cannot be
+    overridden, and vnd.pgrst.plan matches when ``plan_enabled`` and its
+    ``for`` type does, taking that type's handler.  Any other type is looked
+    up as ``lookupHandler`` does: with the default select only, ``own`` (the
+    relation's entries that are not in the catalog's map: requested type ->
+    (marker, type sent)) then ``handlers`` of ``relation``, for ``*/*`` then
+    for the type; then a handler for any relation (key ``None``); then
+    ``builtin``, which maps a requested type to the type sent (for tables
+    JSON, CSV and GeoJSON; for the root OpenAPI).  Subtype wildcards such as
+    ``application/*`` match nothing unless produced verbatim (PostgREST
+    issue #3391).  A handler only needs a ``produces`` attribute.
+    Docs: references/api/media_type_handlers.
     """
-    if isinstance(producible, Mapping):
-        table: Mapping[MediaType, MediaType] = producible
-    else:
-        produced = list(producible)
-        table = {media: media for media in produced}
-        if produced and ANY not in table:
-            table = {**table, ANY: produced[0]}
+
+    def lookup(media: MediaType) -> Negotiated | None:
+        if default_select:
+            for key in (ANY, media):
+                if own:
+                    mine = own.get(key)
+                    if mine is not None:
+                        return Negotiated(mine[1], None, mine[0])
+                found = handlers.get((relation, key))
+                if found is not None:
+                    return Negotiated(found.produces, found)
+        found = handlers.get((None, media))
+        if found is not None:
+            return Negotiated(found.produces, found)
+        sent = builtin.get(media)
+        return None if sent is None else Negotiated(sent)
+
     for media in accepted:
-        found = _match(media, table, vendor_types, plan_enabled)
+        kind = media.kind
+        if vendor_types:
+            if kind in _VENDOR:
+                return Negotiated(media)
+            if kind is MediaKind.PLAN:
+                if not plan_enabled:
+                    continue
+                target = media.plan_for if media.plan_for is not None else JSON
+                if target.kind in _VENDOR:
+                    return Negotiated(media)
+                found = lookup(target)
+                if found is not None:
+                    # The plan EXPLAINs the statement built for its ``for`` type's handler.
+                    return Negotiated(media, found.handler, found.own)
+                continue
+        found = lookup(media)
         if found is not None:
             return found
     raise MediaTypeError([media.mime for media in accepted])
-
-
-def _match(
-    media: MediaType,
-    table: Mapping[MediaType, MediaType],
-    vendor_types: bool,
-    plan_enabled: bool,
-) -> MediaType | None:
-    if vendor_types:
-        if media.kind is MediaKind.OBJECT or media.kind is MediaKind.ARRAY:
-            return media
-        if media.kind is MediaKind.PLAN:
-            if not plan_enabled:
-                return None
-            target = media.plan_for if media.plan_for is not None else JSON
-            if target.kind is MediaKind.OBJECT or target.kind is MediaKind.ARRAY:
-                return media
-            return media if table.get(target) is not None else None
-    return table.get(media)

@@ -1,0 +1,438 @@
+"""The request pipeline of DESIGN.md §1, composed in one place: request → auth → plan → sql → execute → response.
+
+:class:`Pipeline` takes a request as the HTTP adapter received it and
+answers a :class:`~pgrestd.response.Response`.  Everything but the database
+work is cached per request shape (:mod:`pgrestd.plan.templates`): a hit only
+binds the request's values into a planned statement.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
+
+import orjson
+
+from . import errors, openapi
+from . import media as mt
+from .admin import admin_response
+from .auth.jwt import Authenticator, AuthResult
+from .catalog import Catalog
+from .config import Config
+from .cors import cors_headers, preflight_headers
+from .execute import Executor
+from .lru import LruCache
+from .plan.call import plan_call
+from .plan.mutate import plan_mutation
+from .plan.read import find_relation, plan_read
+from .plan.settings import PlanSettings
+from .plan.shape import QueryShape, call_key, query_shape, read_key, write_key
+from .plan.templates import CallTemplate, ReadTemplate, WriteTemplate
+from .request.api import ApiRequest, build_api_request
+from .request.grammar import parse_query
+from .request.model import QueryParams
+from .request.preferences import Count, Preferences, Transaction
+from .response import (
+    Response,
+    call_response,
+    error_response,
+    plan_response,
+    read_response,
+    server_timing,
+    write_response,
+)
+from .sql.builder import JsonBody
+from .sql.call import BODY_SLOT, binds_body, bound_body, call_statement
+from .sql.fragments import quote_ident
+from .sql.mutate import mutate_statement
+from .sql.prequery import settings_statement
+from .sql.read import count_explain_statement, explain_statement, read_statement
+from .state import ProcessState
+from .transaction import Outcome, TxSpec, call_check, write_check
+
+__all__ = ["Pipeline"]
+
+log = logging.getLogger("pgrestd.pipeline")
+
+_WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
+_NO_PARAMS = QueryParams()
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A prepared request: the transaction to run (if any) and its renderer."""
+
+    tx: TxSpec | None
+    render: Callable[[Outcome | None], Response]
+
+
+class Pipeline:
+    """One per worker and configuration: the caches, the authenticator and the connection pool."""
+
+    def __init__(self, config: Config, state: ProcessState, workers: int = 1) -> None:
+        self.config = config
+        self.state = state
+        self.workers = workers
+        self.plan_settings = PlanSettings.from_config(config)
+        self.verbose = config.client_error_verbosity != "minimal"
+        self.tx_override = config.db_tx_end.endswith("allow-override")
+        self.cors_origins = tuple(config.server_cors_allowed_origins)
+        self.admin_port = str(config.admin_server_port) if config.admin_server_port else None
+        self.timing = config.server_timing_enabled
+        self.trace_header = config.server_trace_header
+        self.profiles = len(config.db_schemas) > 1  # Content-Profile on responses
+        self.auth = Authenticator.from_config(config)
+        self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
+        self._executor: Executor | None = None
+        self._read_cache: LruCache[tuple[object, ...], ReadTemplate | None] = LruCache(1024)
+        self._write_cache: LruCache[tuple[object, ...], WriteTemplate] = LruCache(256)
+        self._call_cache: LruCache[tuple[object, ...], CallTemplate] = LruCache(1024)
+        self._search_paths: dict[str, str] = {}  # per exposed schema: the search_path setting
+        # Set by pgrestd.wsgi: without a Gunicorn master of ours, a worker that
+        # started while the database was down loads the cache itself.
+        self.retry_catalog: Callable[[], bool] | None = None
+        self._next_retry = 0.0
+
+    @property
+    def executor(self) -> Executor:
+        """Opened on first use, so the pool is created in the worker, after fork."""
+        if self._executor is None:
+            cfg = self.config
+            self._executor = Executor(
+                cfg.db_uri,
+                math.ceil(cfg.db_pool / max(1, self.workers)),
+                acquisition_timeout=cfg.db_pool_acquisition_timeout,
+                max_lifetime=cfg.db_pool_max_lifetime,
+                max_idle=cfg.db_pool_max_idletime,
+                prepared=cfg.db_prepared_statements,
+            )
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+
+    # -- the whole exchange ----------------------------------------------------
+
+    def respond(self, method: str, path: str, query_string: str, headers: Mapping[str, str],
+                read_body: Callable[[], bytes], port: str | None = None) -> Response:
+        """Answer one request; ``headers`` have lower-case names, ``port`` is the port it came in on.
+
+        ``read_body`` reads the body (or raises PGRST413's error) when the pipeline needs it.
+        """
+        origin = headers.get("origin")
+        try:
+            if self.admin_port is not None and port == self.admin_port:
+                # The same workers serve the admin port; the listener tells them apart.
+                response = admin_response(method, path, self.config, self.state)
+            elif origin is not None and method == "OPTIONS" and "access-control-request-method" in headers:
+                # A CORS preflight is answered before the pipeline, as wai-cors does.
+                response = Response(200, preflight_headers(
+                    origin, headers.get("access-control-request-headers"), self.cors_origins))
+            else:
+                response = self.handle(method, path, query_string, headers, read_body)
+                if origin is not None:
+                    response.headers.update(cors_headers(origin, self.cors_origins))
+        except errors.ApiError as exc:
+            response = self.refuse(exc)
+        except Exception:
+            # A bug, not a client or database error: say so in PostgREST's shape and log it.
+            log.exception("internal error on %s %s%s", method, path, "?" + query_string if query_string else "")
+            response = self.refuse(errors.ApiError())
+        if self.trace_header is not None:
+            # server-trace-header: the request's trace id goes back on the response (PostgREST's traceHeaderMiddleware).
+            trace = headers.get(self.trace_header.lower())
+            if trace is not None:
+                response.headers[self.trace_header] = trace
+        return response
+
+    def refuse(self, error: errors.ApiError) -> Response:
+        """The error response, in the configured verbosity."""
+        return error_response(error, self.verbose)
+
+    def handle(self, method: str, path: str, query_string: str, headers: Mapping[str, str],
+               read_body: Callable[[], bytes]) -> Response:
+        catalog = self.state.catalog
+        if catalog is None:
+            catalog = self._retry_catalog()
+        clock = time.perf_counter
+        started = clock()
+        body = read_body()
+        cfg = self.config
+        request = build_api_request(method, path, query_string, headers, body, cfg.db_schemas,
+                                    allow_tx_override=self.tx_override, root_spec=cfg.db_root_spec)
+        parsed = clock()
+        auth = self.auth.authenticate(headers.get("authorization"))
+        authenticated = clock()
+        action = self.prepare(request, auth, catalog)
+        planned = clock()
+        outcome = None if action.tx is None else self.executor.run(action.tx)
+        ran = clock()
+        response = action.render(outcome)
+        response.role = auth.role
+        if self.timing:
+            timings = [("jwt", authenticated - parsed), ("parse", parsed - started)]
+            if action.tx is not None:
+                timings += [("plan", planned - authenticated), ("transaction", ran - planned)]
+            timings.append(("response", clock() - ran))
+            response.headers["Server-Timing"] = server_timing(timings)
+        return response
+
+    def prepare(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """Everything but the database: the transaction to run and how to render its outcome."""
+        kind, method = request.target.kind, request.method
+        if method == "OPTIONS":
+            allow = self._allowed_methods(request, catalog)
+            return Action(None, lambda _: Response(200, {"Access-Control-Allow-Origin": "*", "Allow": allow}))
+        if kind == "root":
+            return self._prepare_root(request, auth, catalog)
+        if kind == "relation" and method in ("GET", "HEAD"):
+            return self._prepare_read(request, auth, catalog)
+        if kind == "relation" and method in _WRITE_METHODS:
+            return self._prepare_write(request, auth, catalog)
+        if kind == "rpc":
+            if method not in ("GET", "HEAD", "POST"):
+                raise errors.InvalidRpcMethod(method)
+            return self._prepare_call(request, auth, catalog)
+        if method in ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"):
+            raise errors.NotImplementedFeature(details=f"{method} on /{request.target.name}")
+        raise errors.UnsupportedMethod(method)
+
+    # -- reads -------------------------------------------------------------------
+
+    def _prepare_read(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        shape = query_shape(request.query_string)
+        template = self._read_cache.get_or_build(
+            read_key(request, shape, id(catalog)), lambda: self._read_template(request, catalog, shape))
+        if template is None or shape is None:
+            # Not cacheable by shape (or no values to swap): plan with the real values.
+            template = self._read_template(request, catalog, None)
+            assert template is not None
+            params, explain_params, location = template.params, template.explain_params, template.location
+        else:
+            params, explain_params, location = template.bind(shape)
+        tx = self._tx(request, auth, template.sql, params, read_only=True, settings=template.settings,
+                      explain_sql=template.explain_sql, explain_params=explain_params)
+        plan = template.plan
+        if plan.explain is not None:
+            return _explain(tx, plan.explain)
+        profile, applied = template.profile, template.applied
+        return Action(tx, lambda outcome: read_response(plan, outcome, location=location, profile=profile,
+                                                        preference_applied=applied))
+
+    def _read_template(self, request: ApiRequest, catalog: Catalog, shape: QueryShape | None) -> ReadTemplate | None:
+        """Parse and plan a read; with a shape, plan its sentinel form and map the slots."""
+        query_string = request.query_string if shape is None else shape.key
+        try:
+            params = parse_query(query_string)
+            plan = plan_read(request, params, catalog, self.plan_settings)
+            request.preferences.validate()
+        except errors.ApiError:
+            if shape is not None:
+                return None  # the real values decide the error
+            raise
+        sql, sql_params = read_statement(plan)
+        explain_sql, explain_params = None, ()
+        if plan.explain is not None:
+            sql = explain_statement(plan.explain, sql)
+        elif plan.count in (Count.PLANNED, Count.ESTIMATED):
+            explain_sql, explain_params = count_explain_statement(plan)
+        prefs = request.preferences
+        template = ReadTemplate(
+            plan=plan, sql=sql, params=sql_params, explain_sql=explain_sql, explain_params=explain_params,
+            location="/" + request.target.name + ("?" + params.canonical if params.canonical else ""),
+            profile=self._profile(request), applied=prefs.applied_for("read"), settings=_timezone(prefs),
+        )
+        return template if shape is None else template.with_slots(len(shape.values))
+
+    # -- writes --------------------------------------------------------------------
+
+    def _prepare_write(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """POST, PATCH, PUT, DELETE on a table or view: one statement, committed as db-tx-end and Prefer say.
+
+        Plans are cached by request shape: the same URL and headers with a
+        body of the same keys only bind the new body.
+        """
+        if request.payload_error is not None:
+            template = self._write_template(request, catalog)  # raises, in PostgREST's order of errors
+        else:
+            template = self._write_cache.get_or_build(
+                write_key(request, id(catalog)), lambda: self._write_template(request, catalog))
+        tx = self._tx(request, auth, template.sql, template.bind(request.payload), read_only=False,
+                      settings=template.settings, commit=template.commit, check=template.check)
+        plan, profile = template.plan, template.profile
+        if plan.explain is not None:
+            return _explain(tx, plan.explain)
+        return Action(tx, lambda outcome: write_response(plan, outcome, profile=profile))
+
+    def _write_template(self, request: ApiRequest, catalog: Catalog) -> WriteTemplate:
+        params = parse_query(request.query_string) if request.query_string else _NO_PARAMS
+        plan = plan_mutation(request, params, catalog, self.plan_settings)
+        sql, sql_params = mutate_statement(plan)
+        if plan.explain is not None:
+            sql = explain_statement(plan.explain, sql)
+        prefs = request.preferences
+        return WriteTemplate(
+            plan=plan, sql=sql, params=sql_params,
+            body_index=next((i for i, p in enumerate(sql_params) if isinstance(p, JsonBody)), None),
+            commit=self._commits(prefs), check=None if plan.explain else write_check(plan),
+            profile=self._profile(request), settings=_timezone(prefs),
+        )
+
+    # -- calls ------------------------------------------------------------------------
+
+    def _prepare_call(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """GET, HEAD or POST on /rpc/{function}: the call and the read over its result, one statement.
+
+        The transaction is read-only for GET and HEAD and for STABLE or
+        IMMUTABLE functions, uses the function's isolation level and its
+        hoisted SET clauses, and ends as db-tx-end and Prefer say.  Plans
+        are cached by request shape: a POST with another JSON body of the
+        same keys only binds its body.
+        """
+        key = call_key(request, id(catalog))
+        body = request.payload.raw if request.payload is not None else b""
+        if key is None:
+            template = self._call_template(request, catalog, None)
+        else:
+            template = self._call_cache.get_or_build(key, lambda: self._call_template(request, catalog, body))
+            if not template.reusable:
+                template = self._call_template(request, catalog, None)
+        plan = template.plan
+        params = template.params if template.body_slot is None else template.bind(bound_body(plan, body))
+        tx = self._tx(request, auth, template.sql, params, read_only=plan.read_only, settings=template.settings,
+                      commit=template.commit, check=template.check, isolation_level=plan.isolation_level)
+        if plan.read.explain is not None:
+            return _explain(tx, plan.read.explain)
+        profile = template.profile
+        return Action(tx, lambda outcome: call_response(plan, outcome, profile=profile))
+
+    def _call_template(self, request: ApiRequest, catalog: Catalog, body: bytes | None) -> CallTemplate:
+        """Parse and plan a call; ``body`` is the body that gets bound, when the template may be reused."""
+        params = parse_query(request.query_string, rpc_read=request.method != "POST")
+        plan = plan_call(request, params, catalog, self.plan_settings)
+        sql, sql_params = call_statement(plan)
+        if plan.read.explain is not None:
+            sql = explain_statement(plan.read.explain, sql)
+        prefs = request.preferences
+        reusable = True
+        body_slot = None
+        if binds_body(plan):
+            if body is not None and plan.body == body:
+                body_slot = BODY_SLOT
+            else:
+                reusable = False
+        return CallTemplate(
+            plan=plan, sql=sql, params=sql_params, body_slot=body_slot, commit=self._commits(prefs),
+            check=None if plan.read.explain else call_check(plan), profile=self._profile(request),
+            settings=_timezone(prefs) + plan.settings, reusable=reusable,
+        )
+
+    # -- the root and OPTIONS -----------------------------------------------------------
+
+    def _prepare_root(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
+        """The root path: the OpenAPI document (PostgREST's ActionInspect).
+
+        The document's per-request part (schema description and, with
+        openapi-mode follow-privileges, what the role may use) is read in
+        the request's transaction, as the request's role (Query.openApiQuery).
+        With db-root-spec the root is a function call instead (see
+        :func:`pgrestd.request.api.parse_target`).
+        """
+        cfg = self.config
+        if cfg.openapi_mode == "disabled":
+            raise errors.OpenAPIDisabled()
+        if request.method not in ("GET", "HEAD"):
+            raise errors.UnsupportedMethod(request.method)
+        mt.negotiate(request.accept, builtin=mt.ROOT_HANDLERS, vendor_types=False)
+        follow = cfg.openapi_mode == "follow-privileges"
+        schema = request.schema
+        tx = self._tx(request, auth, openapi.ACCESS_SQL, (schema, follow), read_only=True)
+        headers = {"Content-Type": mt.OPENAPI.content_type_header}
+        if self.profiles:
+            headers["Content-Profile"] = schema
+        if request.method == "HEAD":
+            return Action(tx, lambda _: Response(200, headers, b""))
+
+        def render(outcome: Outcome | None) -> Response:
+            assert outcome is not None
+            access = openapi.parse_access(outcome.body, catalog, schema)
+            server = openapi.server_for(cfg.openapi_server_proxy_uri, cfg.server_host, cfg.server_port)
+            return Response(200, headers, openapi.encode(catalog, schema, access, follow_privileges=follow,
+                                                         server=server, security=cfg.openapi_security_active))
+
+        return Action(tx, render)
+
+    @staticmethod
+    def _allowed_methods(request: ApiRequest, catalog: Catalog) -> str:
+        """The Allow header of an OPTIONS response (PostgREST's respondInfo)."""
+        target = request.target
+        if target.kind == "root":
+            return "OPTIONS,GET,HEAD"
+        if target.kind == "rpc":
+            overloads = catalog.functions.get((request.schema, target.name))
+            if not overloads:
+                raise errors.NoRpc(f"Could not find the function {request.schema}.{target.name} in the schema cache")
+            return "OPTIONS,POST" if overloads[0].volatility == "v" else "OPTIONS,GET,HEAD,POST"
+        table = find_relation(catalog, request.schema, target.name)
+        methods = ["OPTIONS,GET,HEAD"]
+        if table.insertable:
+            methods.append("POST")
+        if table.insertable and table.updatable and table.primary_key:
+            methods.append("PUT")
+        if table.updatable:
+            methods.append("PATCH")
+        if table.deletable:
+            methods.append("DELETE")
+        return ",".join(methods)
+
+    # -- shared pieces ----------------------------------------------------------------
+
+    def _tx(self, request: ApiRequest, auth: AuthResult, sql: str, params: tuple[object, ...], *,
+            read_only: bool, settings: tuple[tuple[str, str], ...] = (), **more: Any) -> TxSpec:
+        """The transaction: PostgREST's settings for this request and role, then the statement."""
+        search_path = self._search_paths.get(request.schema)
+        if search_path is None:
+            search_path = ", ".join(quote_ident(s) for s in (request.schema, *self.config.db_extra_search_path))
+            self._search_paths[request.schema] = search_path
+        settings_sql = self.settings.sql
+        settings_params = self.settings.params(
+            search_path, auth.role, auth.claims_json, request.method, request.path,
+            orjson.dumps(request.headers).decode(), orjson.dumps(request.cookies).decode(),
+        )
+        if settings:
+            settings_sql = self.settings.with_settings(len(settings))
+            settings_params += tuple(part for pair in settings for part in pair)
+        return TxSpec(settings_sql, settings_params, self.settings.pre_request_sql, sql, params,
+                      read_only=read_only, authenticated=auth.authenticated, **more)
+
+    def _commits(self, prefs: Preferences) -> bool:
+        """MainTx.optionalRollback: ``tx=`` (only parsed with *-allow-override) wins over db-tx-end."""
+        if prefs.tx is not None:
+            return prefs.tx is Transaction.COMMIT
+        return not self.config.db_tx_end.startswith("rollback")
+
+    def _profile(self, request: ApiRequest) -> str | None:
+        return request.schema if self.profiles else None
+
+    def _retry_catalog(self) -> Catalog:
+        now = time.monotonic()
+        if self.retry_catalog is not None and now >= self._next_retry:
+            self._next_retry = now + 1.0
+            self.retry_catalog()
+        if self.state.catalog is None:
+            raise errors.NoSchemaCache()
+        return self.state.catalog
+
+
+def _timezone(prefs: Preferences) -> tuple[tuple[str, str], ...]:
+    """``Prefer: timezone=`` sets the time zone for the transaction (PostgREST's preferences)."""
+    return () if prefs.timezone is None else (("timezone", prefs.timezone),)
+
+
+def _explain(tx: TxSpec, media: mt.MediaType) -> Action:
+    """application/vnd.pgrst.plan: the EXPLAIN output is the body, and nothing is checked."""
+    return Action(replace(tx, explain=True, check=None), lambda outcome: plan_response(media, outcome))
