@@ -10,7 +10,7 @@ CONFORMANCE ?= ../shared/conformance
 
 export PG_BIN
 
-.PHONY: help venv postgres postgis run stop clean test unit conformance bench lint
+.PHONY: help venv postgres postgis run stop clean test unit conformance bench bench-minimal lint
 
 help:
 	@echo "make run          serve the demo API on http://127.0.0.1:3000 (embedded database)"
@@ -18,7 +18,8 @@ help:
 	@echo "make clean        stop it and delete .run/ and the venv"
 	@echo "make test         run the whole test suite"
 	@echo "make conformance  run PostgREST's conformance cases and check the ratchet"
-	@echo "make bench        run the benchmarks"
+	@echo "make bench        pgrestd in ../shared/perf beside Falcon, PostGraphile and pgbench (~15 min)"
+	@echo "make bench-minimal  pgrestd beside a minimal app sending its own statements"
 
 $(BIN)/pgrestd: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +62,10 @@ test: venv postgres
 conformance: venv postgres postgis
 	$(BIN)/python tests/conformance/ratchet.py --suite $(CONFORMANCE)
 
+# The shared harness (copied to .perf/) installs wrk, Node and PostGraphile itself.
 bench: venv postgres
+	$(BIN)/python bench/perf.py $(BENCH_ARGS)
+
+bench-minimal: venv postgres
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run.py

@@ -13,7 +13,7 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.types.json import JsonbDumper, JsonDumper
 
 from . import errors
-from .sql.builder import JsonBody
+from .sql.builder import READ_ROW, WRITE_ROW, JsonBody
 from .state import STATE
 from .transaction import Outcome, TxSpec
 
@@ -41,9 +41,9 @@ class _TextAsBytes(Loader):
         return bytes(data)
 
 
-# Statement columns -> Outcome fields.  Rows are mapped by column name, so a
-# statement may leave out the columns it has no use for.
-_COLUMNS = {
+# Statement columns -> Outcome fields, by the number of columns a statement
+# answers: a read's or a call's row, a write's, and the OpenAPI query's.
+_FIELDS = {
     "total_result_set": "total",
     "page_total": "page_total",
     "body": "body",
@@ -52,6 +52,7 @@ _COLUMNS = {
     "response_inserted": "inserted",
     "location": "location",
 }
+_LAYOUTS = {len(row): tuple(_FIELDS[c] for c in row) for row in (READ_ROW, WRITE_ROW, ("page_total", "body"))}
 _ROLLBACK = "ROLLBACK"
 # PostgREST's optionalRollback: deferred constraints are checked before a
 # rollback, so a request that would fail on commit fails the same way.
@@ -147,18 +148,18 @@ class Executor:
                     cur.adapters.register_loader("json", _RawText)
                     cur.adapters.register_loader("text", _RawText)
                     cur.execute(tx.main_sql, tx.main_params)
-                    _end(conn, tx.commit)
-                    rows = cur.fetchall()
-                    if explain is not None:
-                        explain.fetchone()
-                    return Outcome(None, 0, b"\n".join(r[0] for r in rows), None, None)
-                cur = conn.cursor(binary=True)
-                cur.execute(tx.main_sql, tx.main_params, binary=True)
+                else:
+                    cur = conn.cursor(binary=True)
+                    cur.execute(tx.main_sql, tx.main_params, binary=True)
                 if tx.check is None:
                     _end(conn, tx.commit)
-                row = cur.fetchone()
-                planned = _plan_rows(explain.fetchone()) if explain is not None else None
-            outcome = _outcome(cur, row, planned)
+            # Every result is in once the pipeline is left; reading one inside
+            # it would cost a second synchronisation with the server.
+            if tx.explain:
+                return Outcome(None, 0, b"\n".join(r[0] for r in cur.fetchall()), None, None)
+            row = cur.fetchone()
+            planned = _plan_rows(explain.fetchone()) if explain is not None else None
+            outcome = _outcome(row, planned)
             if tx.check is not None:
                 try:
                     tx.check(outcome)
@@ -194,16 +195,10 @@ def _end(conn: psycopg.Connection[Any], commit: bool) -> None:
         conn.execute(_ROLLBACK, prepare=False)
 
 
-def _outcome(cur: psycopg.Cursor[Any], row: Any, planned: int | None) -> Outcome:
-    assert row is not None and cur.description is not None
-    values: dict[str, Any] = {"planned_total": planned}
-    for column, value in zip(cur.description, row):
-        field = _COLUMNS.get(column.name)
-        if field is not None:
-            values[field] = value
+def _outcome(row: Any, planned: int | None) -> Outcome:
+    assert row is not None
+    values = dict(zip(_LAYOUTS[len(row)], row))
     location = values.get("location")
-    if location is not None:
-        values["location"] = tuple(location)
     return Outcome(
         total=values.get("total"),
         page_total=values["page_total"],
@@ -212,7 +207,7 @@ def _outcome(cur: psycopg.Cursor[Any], row: Any, planned: int | None) -> Outcome
         response_status=values.get("response_status"),
         planned_total=planned,
         inserted=values.get("inserted"),
-        location=values.get("location"),
+        location=tuple(location) if location is not None else None,
     )
 
 

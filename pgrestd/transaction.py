@@ -47,7 +47,7 @@ class TxSpec:
     explain: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     total: int | None
     page_total: int

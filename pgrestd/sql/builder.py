@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["JsonBody", "SqlBuilder", "response_row"]
+__all__ = ["READ_ROW", "WRITE_ROW", "JsonBody", "SqlBuilder", "response_row"]
+
+# The columns of the response row: of a read or a call, and of a write.
+READ_ROW = ("total_result_set", "page_total", "body", "response_headers", "response_status")
+WRITE_ROW = ("total_result_set", "page_total", "location", "body", "response_headers", "response_status",
+             "response_inserted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +52,11 @@ def response_row(*, total: str, page: str, body: str, source: str,
                  location: str | None = None, inserted: str | None = None) -> str:
     """The one row a statement answers, over ``source`` as ``_postgrest_t``.
 
-    Columns in PostgREST's order (total, page total, [Location], body,
-    GUC headers and status, [inserted]), so an EXPLAIN of the statement
-    lines up with PostgREST's.
+    Columns in PostgREST's order, :data:`READ_ROW` or, for a write (with
+    ``location`` and ``inserted``), :data:`WRITE_ROW`, so an EXPLAIN of the
+    statement lines up with PostgREST's.  The executor reads them by position.
     """
+    assert (location is None) == (inserted is None), "a write has both Location and inserted rows"
     return (
         f"SELECT {total} AS total_result_set, {page} AS page_total, "
         + (f"{location} AS location, " if location is not None else "")
