@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
@@ -87,6 +88,7 @@ class Pipeline:
         self.auth = Authenticator.from_config(config)
         self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
         self._executor: Executor | None = None
+        self._executor_lock = threading.Lock()
         self._read_cache: LruCache[tuple[object, ...], ReadTemplate | None] = LruCache(1024)
         self._write_cache: LruCache[tuple[object, ...], WriteTemplate] = LruCache(256)
         self._call_cache: LruCache[tuple[object, ...], CallTemplate] = LruCache(1024)
@@ -98,8 +100,16 @@ class Pipeline:
 
     @property
     def executor(self) -> Executor:
-        """Opened on first use, so the pool is created in the worker, after fork."""
-        if self._executor is None:
+        """Opened on first use, so the pool is created in the worker, after fork.
+
+        Under a lock: the first requests of a gthread worker arrive together,
+        and each would otherwise open a pool of its own.
+        """
+        if self._executor is not None:
+            return self._executor
+        with self._executor_lock:
+            if self._executor is not None:
+                return self._executor
             cfg = self.config
             self._executor = Executor(
                 cfg.db_uri,
