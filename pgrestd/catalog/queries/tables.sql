@@ -16,7 +16,8 @@ domain_chain (oid, base) AS (
   FROM domain_chain dc JOIN pg_catalog.pg_type t ON t.oid = dc.base
   WHERE t.typtype = 'd'
 ),
-domain_base AS (
+-- Materialized: read once per relation below, it must not be recomputed each time.
+domain_base AS MATERIALIZED (
   SELECT dc.oid, dc.base
   FROM domain_chain dc JOIN pg_catalog.pg_type b ON b.oid = dc.base
   WHERE b.typtype <> 'd'
