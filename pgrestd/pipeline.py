@@ -134,24 +134,25 @@ class Pipeline:
         ``read_body`` reads the body (or raises PGRST413's error) when the pipeline needs it.
         """
         origin = headers.get("origin")
-        try:
-            if self.admin_port is not None and port == self.admin_port:
-                # The same workers serve the admin port; the listener tells them apart.
-                response = admin_response(method, path, self.config, self.state)
-            elif origin is not None and method == "OPTIONS" and "access-control-request-method" in headers:
-                # A CORS preflight is answered before the pipeline, as wai-cors does.
-                response = Response(200, preflight_headers(
-                    origin, headers.get("access-control-request-headers"), self.cors_origins))
-            else:
+        if self.admin_port is not None and port == self.admin_port:
+            # The same workers serve the admin port; the listener tells them apart.
+            response = admin_response(method, path, self.config, self.state)
+        elif origin is not None and method == "OPTIONS" and "access-control-request-method" in headers:
+            # A CORS preflight is answered before the pipeline, as wai-cors does.
+            response = Response(200, preflight_headers(
+                origin, headers.get("access-control-request-headers"), self.cors_origins))
+        else:
+            try:
                 response = self.handle(method, path, query_string, headers, read_body)
-                if origin is not None:
-                    response.headers.update(cors_headers(origin, self.cors_origins))
-        except errors.ApiError as exc:
-            response = self.refuse(exc)
-        except Exception:
-            # A bug, not a client or database error: say so in PostgREST's shape and log it.
-            log.exception("internal error on %s %s%s", method, path, "?" + query_string if query_string else "")
-            response = self.refuse(errors.ApiError())
+            except errors.ApiError as exc:
+                response = self.refuse(exc)
+            except Exception:
+                # A bug, not a client or database error: say so in PostgREST's shape and log it.
+                log.exception("internal error on %s %s%s", method, path, "?" + query_string if query_string else "")
+                response = self.refuse(errors.ApiError())
+            if origin is not None:
+                # wai-cors wraps the whole application: errors carry the CORS headers too.
+                response.headers.update(cors_headers(origin, self.cors_origins))
         if self.trace_header is not None:
             # server-trace-header: the request's trace id goes back on the response (PostgREST's traceHeaderMiddleware).
             trace = headers.get(self.trace_header.lower())
@@ -177,11 +178,16 @@ class Pipeline:
         parsed = clock()
         auth = self.auth.authenticate(headers.get("authorization"))
         authenticated = clock()
-        action = self.prepare(request, auth, catalog)
-        planned = clock()
-        outcome = None if action.tx is None else self.executor.run(action.tx)
-        ran = clock()
-        response = action.render(outcome)
+        try:
+            action = self.prepare(request, auth, catalog)
+            planned = clock()
+            outcome = None if action.tx is None else self.executor.run(action.tx)
+            ran = clock()
+            response = action.render(outcome)
+        except errors.ApiError as exc:
+            response = self.refuse(exc)
+            response.role = auth.role  # the access log names the role of a refused request too
+            return response
         response.role = auth.role
         if self.timing:
             timings = [("jwt", authenticated - parsed), ("parse", parsed - started)]

@@ -67,14 +67,25 @@ class Outcome:
 def write_check(plan: MutatePlan) -> Callable[[Outcome], None] | None:
     """What a write's result must satisfy before it may commit; None when nothing.
 
-    In MainTx's order: a singular response needs exactly one row (PGRST116),
-    PUT must have written its one row (PGRST115, the body did not match the
-    URL), ``max-affected`` under ``handling=strict`` bounds UPDATE and DELETE
-    (PGRST124).  A failed check rolls the transaction back.
+    A singular response needs exactly one row (PGRST116), PUT must have
+    written its one row (PGRST115, the body did not match the URL),
+    ``max-affected`` under ``handling=strict`` bounds UPDATE and DELETE (PGRST124).
     """
-    singular = plan.singular and plan.mutation is not Mutation.UPSERT
     put = plan.mutation is Mutation.UPSERT
-    limit = plan.max_affected
+    return _rows_check(singular=plan.singular and not put, put=put, limit=plan.max_affected)
+
+
+def call_check(plan: CallPlan) -> Callable[[Outcome], None] | None:
+    """What a call's result must satisfy before it may commit; None when nothing (MainTx's CallReadPlan).
+
+    A singular response needs exactly one row (PGRST116); ``max-affected``
+    under ``handling=strict`` bounds the rows (PGRST124).
+    """
+    return _rows_check(singular=plan.read.media.kind is mt.MediaKind.OBJECT, put=False, limit=plan.max_affected)
+
+
+def _rows_check(*, singular: bool, put: bool, limit: int | None) -> Callable[[Outcome], None] | None:
+    """MainTx's checks of the affected rows, in its order; a failed one rolls the transaction back."""
     if not (singular or put or limit is not None):
         return None
 
@@ -84,28 +95,6 @@ def write_check(plan: MutatePlan) -> Callable[[Outcome], None] | None:
             raise SingularityError(rows)
         if put and rows != 1:
             raise PutMatchingPk()
-        if limit is not None and rows > limit:
-            raise MaxAffectedViolation(rows)
-
-    return check
-
-
-def call_check(plan: CallPlan) -> Callable[[Outcome], None] | None:
-    """What a call's result must satisfy before it may commit; None when nothing (MainTx's CallReadPlan).
-
-    A singular response needs exactly one row (PGRST116); ``max-affected``
-    under ``handling=strict`` bounds the rows (PGRST124).  A failed check
-    rolls the transaction back, so a refused call leaves no trace.
-    """
-    singular = plan.read.media.kind is mt.MediaKind.OBJECT
-    limit = plan.max_affected
-    if not singular and limit is None:
-        return None
-
-    def check(outcome: Outcome) -> None:
-        rows = outcome.page_total
-        if singular and rows != 1:
-            raise SingularityError(rows)
         if limit is not None and rows > limit:
             raise MaxAffectedViolation(rows)
 

@@ -60,3 +60,11 @@ def test_cors_allowed_origins(pgrestd_server_factory):
         assert "Access-Control-Allow-Origin" not in r.headers
     finally:
         server.stop()
+
+
+def test_cors_headers_on_error_responses_too(query_server):
+    # wai-cors wraps PostgREST's whole application, so a refused request still tells the browser it may read it.
+    r = query_server.get("/no_such_table", headers={"Origin": "http://example.com"})
+    assert r.status_code == 404
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Range" in r.headers["Access-Control-Expose-Headers"]

@@ -9,6 +9,8 @@ tests read them back where users read them.
 
 from __future__ import annotations
 
+import time
+
 import jwt
 import requests
 
@@ -112,3 +114,22 @@ def test_a_policy_reads_claims_headers_method_and_path(server):
     # HEAD runs the same read with request.method = 'HEAD': the policy hides every row.
     r = requests.head(server.url + "/notes", headers={**alice, "X-Tenant": "red", "Prefer": "count=exact"}, timeout=10)
     assert r.headers["Content-Range"] == "*/0"
+
+
+def test_the_access_log_names_the_role_of_failed_requests_too(server):
+    """The user field of the access log is the request's role, also when planning or the database refuses it."""
+    user = {"Authorization": token({"role": "s_user", "sub": "carol"})}
+    ok, missing, refused = "/notes?select=owner", "/nothing_here", "/notes?select=body"
+    assert requests.get(server.url + ok, headers=user, timeout=10).status_code == 200
+    assert requests.get(server.url + missing, headers=user, timeout=10).status_code == 404
+    assert requests.get(server.url + refused, timeout=10).status_code == 401
+    lines: dict[str, str] = {}
+    for _ in range(50):
+        lines = {path: line for line in server.log().splitlines()
+                 for path in (ok, missing, refused) if f"GET {path} HTTP" in line}
+        if len(lines) == 3:
+            break
+        time.sleep(0.1)
+    assert " - s_user [" in lines[ok]
+    assert " - s_user [" in lines[missing]
+    assert " - s_anon [" in lines[refused]

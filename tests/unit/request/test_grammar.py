@@ -22,6 +22,7 @@ from pgrestd.request.grammar.reference import _position
 from pgrestd.request.model import (
     AggregateFunction,
     Compare,
+    EmbedPath,
     Field,
     Filter,
     FullTextSearch,
