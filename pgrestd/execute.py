@@ -12,7 +12,8 @@ from psycopg import pq
 from psycopg.adapt import Dumper, Loader
 from psycopg.types.json import JsonbDumper, JsonDumper
 
-from . import errors
+from . import errors, protocol
+from .protocol import Statement
 from .sql.builder import READ_ROW, WRITE_ROW, JsonBody
 from .state import STATE
 from .transaction import Outcome, TxSpec
@@ -23,13 +24,6 @@ log = logging.getLogger("pgrestd.execute")
 
 _BEGIN_READ = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 _BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
-
-
-class _RawText(Loader):
-    """EXPLAIN output as PostgreSQL prints it (FORMAT JSON too), not parsed."""
-
-    def load(self, data: Any) -> bytes:
-        return bytes(data)
 
 
 class _TextAsBytes(Loader):
@@ -53,10 +47,11 @@ _FIELDS = {
     "location": "location",
 }
 _LAYOUTS = {len(row): tuple(_FIELDS[c] for c in row) for row in (READ_ROW, WRITE_ROW, ("page_total", "body"))}
-_ROLLBACK = "ROLLBACK"
+_COMMIT = [Statement("COMMIT")]
+_ROLLBACK = [Statement("ROLLBACK")]
 # PostgREST's optionalRollback: deferred constraints are checked before a
 # rollback, so a request that would fail on commit fails the same way.
-_IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
+_IMMEDIATE = [Statement("SET CONSTRAINTS ALL IMMEDIATE")]
 
 
 class _JsonBodyDumper(JsonDumper):
@@ -93,13 +88,14 @@ class Executor:
     def __init__(self, conninfo: str, size: int, *, acquisition_timeout: float,
                  max_lifetime: float, max_idle: float, prepared: bool) -> None:
         self.acquisition_timeout = acquisition_timeout
+        self.prepared = prepared
         self.pool = psycopg_pool.ConnectionPool(
             conninfo,
             min_size=1,
             max_size=max(1, size),
             kwargs={
                 "autocommit": True,
-                "prepare_threshold": 5 if prepared else None,
+                "prepare_threshold": None,  # protocol.Link prepares
                 "application_name": "pgrestd",
             },
             configure=_configure,
@@ -127,52 +123,42 @@ class Executor:
         except psycopg.Error as exc:
             raise map_database_error(exc, tx.authenticated) from exc
 
-    @staticmethod
-    def _run_on(conn: psycopg.Connection[Any], tx: TxSpec) -> Outcome:
-        """BEGIN, settings, statement and the transaction's end go out pipelined: one round trip.
+    def _run_on(self, conn: psycopg.Connection[Any], tx: TxSpec) -> Outcome:
+        """BEGIN, settings, statement and the transaction's end go out as one message: one round trip.
 
         With a ``check`` the end waits for the result: the check runs, then
         COMMIT (or the requested rollback) or, when it raises, ROLLBACK.
         """
+        wire = protocol.link(conn, self.prepared)
+        batch = [Statement(_begin(tx)), Statement(tx.settings_sql, tx.settings_params)]
+        if tx.pre_request_sql:
+            batch.append(Statement(tx.pre_request_sql))
+        if tx.explain_sql is not None:
+            batch.append(Statement(tx.explain_sql, tx.explain_params))
+        main = len(batch)
+        # EXPLAIN's rows are text as PostgreSQL prints them; a body is raw bytes.
+        batch.append(Statement(tx.main_sql, tx.main_params, binary=not tx.explain))
+        if tx.check is None:
+            batch += _end(tx.commit)
         try:
-            with conn.pipeline():
-                conn.execute(_begin(tx), prepare=False)
-                conn.execute(tx.settings_sql, tx.settings_params)
-                if tx.pre_request_sql:
-                    conn.execute(tx.pre_request_sql, ())
-                explain = None
-                if tx.explain_sql is not None:
-                    explain = conn.execute(tx.explain_sql, tx.explain_params)
-                if tx.explain:
-                    cur = conn.cursor()
-                    cur.adapters.register_loader("json", _RawText)
-                    cur.adapters.register_loader("text", _RawText)
-                    cur.execute(tx.main_sql, tx.main_params)
-                else:
-                    cur = conn.cursor(binary=True)
-                    cur.execute(tx.main_sql, tx.main_params, binary=True)
-                if tx.check is None:
-                    _end(conn, tx.commit)
-            # Every result is in once the pipeline is left; reading one inside
-            # it would cost a second synchronisation with the server.
+            results = wire.run(batch)
+            result = results[main]
             if tx.explain:
-                return Outcome(None, 0, b"\n".join(r[0] for r in cur.fetchall()), None, None)
-            row = cur.fetchone()
-            planned = _plan_rows(explain.fetchone()) if explain is not None else None
-            outcome = _outcome(row, planned)
+                return Outcome(None, 0, b"\n".join(result.get_value(i, 0) for i in range(result.ntuples)), None, None)
+            planned = _plan_rows(results[main - 1]) if tx.explain_sql is not None else None
+            outcome = _outcome(wire.load_row(result), planned)
             if tx.check is not None:
                 try:
                     tx.check(outcome)
                 except BaseException:
-                    conn.execute(_ROLLBACK, prepare=False)
+                    wire.run(_ROLLBACK)
                     raise
-                with conn.pipeline():
-                    _end(conn, tx.commit)
+                wire.run(_end(tx.commit))
         except psycopg.Error:
             # A failed statement leaves the transaction aborted; end it here
             # rather than letting the pool warn about a dirty connection.
             if not conn.broken and conn.info.transaction_status != pq.TransactionStatus.IDLE:
-                conn.execute(_ROLLBACK, prepare=False)
+                wire.run(_ROLLBACK)
             raise
         return outcome
 
@@ -187,12 +173,8 @@ def _begin(tx: TxSpec) -> str:
     return f"BEGIN ISOLATION LEVEL {level.upper()}" + (" READ ONLY" if tx.read_only else "")
 
 
-def _end(conn: psycopg.Connection[Any], commit: bool) -> None:
-    if commit:
-        conn.execute("COMMIT", prepare=False)
-    else:
-        conn.execute(_IMMEDIATE, prepare=False)
-        conn.execute(_ROLLBACK, prepare=False)
+def _end(commit: bool) -> list[Statement]:
+    return _COMMIT if commit else _IMMEDIATE + _ROLLBACK
 
 
 def _outcome(row: Any, planned: int | None) -> Outcome:
@@ -211,14 +193,12 @@ def _outcome(row: Any, planned: int | None) -> Outcome:
     )
 
 
-def _plan_rows(row: Any) -> int | None:
+def _plan_rows(result: Any) -> int | None:
     """The top node's "Plan Rows" of an EXPLAIN (FORMAT JSON)."""
-    if row is None:
+    if result.ntuples == 0:
         return None
-    doc = row[0]
-    if isinstance(doc, (bytes, str)):
-        doc = orjson.loads(doc)
     try:
+        doc = orjson.loads(result.get_value(0, 0))
         return int(doc[0]["Plan"]["Plan Rows"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None

@@ -31,6 +31,7 @@ LAYERS = {
     "pgrestd.plan": 7,
     "pgrestd.sql": 8,
     "pgrestd.transaction": 9,
+    "pgrestd.protocol": 9,
     "pgrestd.execute": 10,
     "pgrestd.response": 11,
     "pgrestd.openapi": 11,
@@ -45,7 +46,7 @@ LAYERS = {
 }
 
 ALLOWED = {
-    "psycopg": {"pgrestd.execute", "pgrestd.catalog.load", "pgrestd.config.database", "pgrestd.listener"},
+    "psycopg": {"pgrestd.execute", "pgrestd.protocol", "pgrestd.catalog.load", "pgrestd.config.database", "pgrestd.listener"},
     "psycopg_pool": {"pgrestd.execute"},
     "falcon": {"pgrestd.app", "pgrestd.server", "pgrestd.wsgi"},
     "gunicorn": {"pgrestd.app", "pgrestd.server", "pgrestd.wsgi"},

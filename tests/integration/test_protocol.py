@@ -1,0 +1,129 @@
+"""The transaction's statements travel as one message over one connection: prepared once, never poisoned.
+
+One worker with one connection, so every request lands on the same database
+session and a function can look at that session's prepared statements.
+"""
+
+from __future__ import annotations
+
+import jwt
+import requests
+
+from tests.support import server_fixture
+
+SECRET = "reallyreallyreallyreallyverysafe-protocol"
+
+SQL = """
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'w_anon') THEN CREATE ROLE w_anon NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'w_auth') THEN
+    CREATE ROLE w_auth LOGIN NOINHERIT PASSWORD 'w_auth';
+  END IF;
+END $$;
+GRANT w_anon TO w_auth;
+CREATE SCHEMA api;
+GRANT USAGE ON SCHEMA api TO w_anon;
+CREATE TABLE api.items (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO api.items SELECT i, 'item ' || i FROM generate_series(1, 300) i;
+GRANT SELECT, INSERT ON api.items TO w_anon;
+
+-- The session's prepared statements, seen from inside a request.
+CREATE FUNCTION api.prepared() RETURNS bigint STABLE LANGUAGE sql AS
+  $$ SELECT count(*) FROM pg_prepared_statements $$;
+GRANT EXECUTE ON FUNCTION api.prepared() TO w_anon;
+
+-- Forgets every prepared statement of the session, as a pooler's reset would.
+CREATE FUNCTION api.forget() RETURNS void VOLATILE LANGUAGE plpgsql AS
+  $$ BEGIN EXECUTE 'DEALLOCATE ALL'; END $$;
+GRANT EXECUTE ON FUNCTION api.forget() TO w_anon;
+
+CREATE FUNCTION api.guard() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('request.headers', true)::json ->> 'x-refuse' = 'yes' THEN
+    RAISE EXCEPTION 'refused by the pre-request';
+  END IF;
+END $$;
+GRANT EXECUTE ON FUNCTION api.guard() TO w_anon;
+"""
+
+BASE = {"db-schemas": "api", "db-anon-role": "w_anon", "jwt-secret": SECRET, "server-workers": 1, "db-pool": 1,
+        "db-pre-request": "api.guard"}
+
+server = server_fixture(SQL, BASE, database="protocol", user="w_auth")
+unprepared = server_fixture(SQL, {**BASE, "db-prepared-statements": False}, database="protocol", user="w_auth")
+
+
+def _get(srv, path: str, **headers: str) -> requests.Response:
+    return requests.get(srv.url + path, headers=headers, timeout=10)
+
+
+def _prepared(srv) -> int:
+    r = _get(srv, "/rpc/prepared")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_failed_settings_statement_does_not_poison_the_shape(server):
+    """A statement the server skipped (the settings failed first) is prepared again, not assumed prepared.
+
+    Whichever execution of a shape prepares its statement, a failure there must not leave it half-known.
+    """
+    for uses in range(1, 9):
+        path = f"/items?id=eq.7&select=name&name=neq.{'x' * uses}"  # a shape of its own for each count
+        for _ in range(uses):
+            assert _get(server, path).json() == [{"name": "item 7"}]
+        r = _get(server, path, Prefer="timezone=Bogus/Zone")
+        assert r.status_code == 400 and r.json()["code"] == "22023", r.text
+        for _ in range(3):
+            r = _get(server, path)
+            assert r.status_code == 200, (uses, r.text)
+
+
+def test_a_refusing_pre_request_or_an_unknown_role_does_not_poison_the_shape(server):
+    path = "/items?id=gt.290&select=id&order=id&limit=2"
+    refused = _get(server, path, **{"X-Refuse": "yes"})
+    assert refused.status_code == 400 and refused.json()["message"] == "refused by the pre-request", refused.text
+    ghost = "Bearer " + jwt.encode({"role": "no_such_role"}, SECRET, algorithm="HS256")
+    r = _get(server, path, Authorization=ghost)
+    assert r.status_code == 401 and r.json()["code"] == "22023", r.text  # PostgREST: role does not exist
+    for _ in range(3):
+        assert _get(server, path).json() == [{"id": 291}, {"id": 292}]
+
+
+def test_prepared_statements_are_reused_and_bounded(server):
+    before = _prepared(server)
+    for _ in range(3):
+        assert _get(server, "/items?id=eq.1&select=id").status_code == 200
+    assert _prepared(server) - before <= 1  # one shape, prepared once (its settings and BEGIN are already there)
+    # 150 shapes: the session keeps at most 100 statements, and an evicted shape still works.
+    for n in range(150):
+        r = _get(server, f"/items?select=id&id=eq.1&name=neq.x&limit={n + 1}&offset=0&order=id.desc,name")
+        assert r.status_code == 200, r.text
+        r = _get(server, "/items?select=id&id=eq.1&" + "&".join(["name=neq.x"] * (n % 40 + 1)))
+        assert r.status_code == 200, r.text
+    assert _prepared(server) <= 101  # the one counting has just been prepared and may be the 101st
+    # A full cache evicts on every new shape; a request that fails meanwhile still reports its own error.
+    for n in range(3):
+        r = _get(server, f"/items?select=id&id=eq.{n}&name=neq.{n}", Prefer="timezone=Bogus/Zone")
+        assert r.status_code == 400 and r.json()["code"] == "22023", r.text
+        r = _get(server, f"/items?select=id,name&id=eq.{n + 1}&limit={n + 1}")
+        assert r.status_code == 200, r.text
+    assert _get(server, "/items?id=eq.1&select=id").json() == [{"id": 1}]
+
+
+def test_a_session_that_lost_its_statements_recovers(server):
+    assert _get(server, "/items?id=eq.3&select=id").status_code == 200
+    requests.post(server.url + "/rpc/forget", json={}, timeout=10)
+    answers = [_get(server, "/items?id=eq.3&select=id").status_code for _ in range(3)]
+    # At most the first request after the loss fails (with PostgreSQL's 26000); then the session prepares again.
+    assert answers[1:] == [200, 200], answers
+
+
+def test_without_prepared_statements_nothing_is_prepared(unprepared):
+    for _ in range(6):
+        assert _get(unprepared, "/items?id=eq.5&select=name").json() == [{"name": "item 5"}]
+    r = requests.post(unprepared.url + "/items", json={"id": 1001, "name": "new"},
+                      headers={"Prefer": "return=representation"}, timeout=10)
+    assert r.status_code == 201 and r.json() == [{"id": 1001, "name": "new"}], r.text
+    assert _prepared(unprepared) == 0
