@@ -128,9 +128,18 @@ class Executor:
 
         With a ``check`` the end waits for the result: the check runs, then
         COMMIT (or the requested rollback) or, when it raises, ROLLBACK.
+
+        A read that commits needs no BEGIN and COMMIT: the statements before
+        one Sync are one (implicit) transaction, which the settings statement
+        made read-only, and which the Sync commits, or rolls back on an error.
+        It runs READ COMMITTED as long as that is the session's default;
+        otherwise, and for every write, BEGIN names the isolation level.
         """
         wire = protocol.link(conn, self.prepared)
-        batch = [Statement(_begin(tx)), Statement(tx.settings_sql, tx.settings_params)]
+        implicit = (tx.read_only and tx.commit and tx.check is None and tx.isolation_level is None
+                    and wire.read_committed)
+        batch = [] if implicit else [Statement(_begin(tx))]
+        batch.append(Statement(tx.settings_sql, tx.settings_params))
         if tx.pre_request_sql:
             batch.append(Statement(tx.pre_request_sql))
         if tx.explain_sql is not None:
@@ -138,7 +147,7 @@ class Executor:
         main = len(batch)
         # EXPLAIN's rows are text as PostgreSQL prints them; a body is raw bytes.
         batch.append(Statement(tx.main_sql, tx.main_params, binary=not tx.explain))
-        if tx.check is None:
+        if tx.check is None and not implicit:
             batch += _end(tx.commit)
         try:
             results = wire.run(batch)

@@ -414,13 +414,13 @@ class Pipeline:
         if search_path is None:
             search_path = ", ".join(quote_ident(s) for s in (request.schema, *self.config.db_extra_search_path))
             self._search_paths[request.schema] = search_path
-        settings_sql = self.settings.sql
+        settings_sql = self.settings.read_only_sql if read_only else self.settings.sql
         settings_params = self.settings.params(
             search_path, auth.role, auth.claims_json, request.method, request.path,
             orjson.dumps(request.headers).decode(), orjson.dumps(request.cookies).decode(),
         )
         if settings:
-            settings_sql = self.settings.with_settings(len(settings))
+            settings_sql = self.settings.with_settings(len(settings), read_only=read_only)
             settings_params += tuple(part for pair in settings for part in pair)
         return TxSpec(settings_sql, settings_params, self.settings.pre_request_sql, sql, params,
                       read_only=read_only, authenticated=auth.authenticated, **more)

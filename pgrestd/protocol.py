@@ -63,10 +63,21 @@ def _postgres_query(sql: str, encoding: str) -> bytes:
     return _PLACEHOLDER.sub(number, sql.encode(encoding))
 
 
+def _exchange(pgconn: Any, commands: int) -> Any:
+    """Flush the message, then read each command's results and the Sync's: one wait for the whole round trip."""
+    yield from generators.send(pgconn)
+    answers = []
+    for _ in range(commands):
+        answers.append((yield from generators.fetch_many(pgconn)))
+    (sync,) = yield from generators.fetch_many(pgconn)
+    assert sync.status == _PIPELINE_SYNC, sync.status
+    return answers
+
+
 class Link:
     """One connection's prepared statements and its transformer; used by one thread at a time."""
 
-    __slots__ = ("__weakref__", "conn", "counter", "encoding", "evicted", "names", "prepare", "transformer")
+    __slots__ = ("__weakref__", "conn", "counter", "encoding", "evicted", "names", "prepare", "read_committed", "transformer")
 
     def __init__(self, conn: psycopg.Connection[Any], prepare: bool) -> None:
         self.conn = conn
@@ -76,6 +87,8 @@ class Link:
         self.names: OrderedDict[tuple[bytes, tuple[int, ...]], bytes] = OrderedDict()
         self.evicted: list[bytes] = []
         self.counter = 0
+        # Whether a transaction without BEGIN runs READ COMMITTED, as PostgREST's do.
+        self.read_committed = conn.execute("SHOW default_transaction_isolation").fetchone() == ("read committed",)
 
     def run(self, statements: Sequence[Statement]) -> list[pq.abc.PGresult]:
         """Send every statement and one Sync, then read every result: one round trip.
@@ -141,12 +154,9 @@ class Link:
             self.conn.close()
 
     def _read(self, pgconn: Any, replies: list[Any]) -> list[Any]:
-        wait = self.conn.wait
-        wait(generators.send(pgconn))
         results = []
         error = None
-        for reply in replies:
-            (result,) = wait(generators.fetch_many(pgconn))
+        for reply, (result,) in zip(replies, self.conn.wait(_exchange(pgconn, len(replies)))):
             status = result.status
             if status == _FATAL_ERROR and error is None:
                 error = result
@@ -154,8 +164,6 @@ class Link:
                 results.append(result)
             elif reply is not _IGNORED and status == _COMMAND_OK:
                 self._remember(*reply)
-        (sync,) = wait(generators.fetch_many(pgconn))
-        assert sync.status == _PIPELINE_SYNC, sync.status
         if error is not None:
             exc = pg_errors.error_from_result(error, encoding=self.encoding)
             if exc.sqlstate in _STALE_PLANS:

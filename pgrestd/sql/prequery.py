@@ -9,6 +9,9 @@ from .fragments import ident, literal_text, qualified
 __all__ = ["SettingsStatement", "settings_statement"]
 
 _EXTRA = ", pg_catalog.set_config(%s, %s, true)"
+# A read-only request's transaction is made read-only by its own settings
+# statement, so it needs no BEGIN READ ONLY (see execute.Executor).
+_READ_ONLY = "pg_catalog.set_config('transaction_read_only', 'on', true), "
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,16 +19,17 @@ class SettingsStatement:
     """Fixed SQL text for a configuration; only the parameters change per request."""
 
     sql: str
+    read_only_sql: str
     app_values: tuple[str, ...]
     pre_request_sql: str | None
 
-    def with_settings(self, count: int) -> str:
+    def with_settings(self, count: int, *, read_only: bool) -> str:
         """The batch followed by ``count`` more settings, each a (name, value) pair of parameters.
 
         For what a request adds to its transaction: the preferred time zone
         (an invalid one is PostgreSQL's 22023) and a function's hoisted SET clauses.
         """
-        return self.sql + _EXTRA * count
+        return (self.read_only_sql if read_only else self.sql) + _EXTRA * count
 
     def params(
         self,
@@ -57,4 +61,4 @@ def settings_statement(app_settings: dict[str, str], pre_request: str | None) ->
         # An unqualified name is found through the search_path, as PostgREST calls it.
         schema, _, fn = pre_request.rpartition(".")
         pre_sql = "SELECT " + (qualified(schema, fn) if schema else ident(fn)) + "()"
-    return SettingsStatement("SELECT " + calls, tuple(app_settings.values()), pre_sql)
+    return SettingsStatement("SELECT " + calls, "SELECT " + _READ_ONLY + calls, tuple(app_settings.values()), pre_sql)

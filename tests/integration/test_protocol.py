@@ -38,6 +38,21 @@ CREATE FUNCTION api.forget() RETURNS void VOLATILE LANGUAGE plpgsql AS
   $$ BEGIN EXECUTE 'DEALLOCATE ALL'; END $$;
 GRANT EXECUTE ON FUNCTION api.forget() TO w_anon;
 
+-- What the transaction of a request is, seen from inside it.
+CREATE FUNCTION api.tx_state() RETURNS json STABLE LANGUAGE sql AS $$
+  SELECT json_build_object('isolation', current_setting('transaction_isolation'),
+                           'read_only', current_setting('transaction_read_only'))
+$$;
+GRANT EXECUTE ON FUNCTION api.tx_state() TO w_anon;
+CREATE FUNCTION api.write_state() RETURNS json VOLATILE LANGUAGE sql AS $$ SELECT api.tx_state() $$;
+GRANT EXECUTE ON FUNCTION api.write_state() TO w_anon;
+CREATE FUNCTION api.serial_state() RETURNS json STABLE LANGUAGE sql
+  SET default_transaction_isolation = 'serializable' AS $$ SELECT api.tx_state() $$;
+GRANT EXECUTE ON FUNCTION api.serial_state() TO w_anon;
+CREATE FUNCTION api.sneaky_write() RETURNS int VOLATILE LANGUAGE sql AS
+  $$ INSERT INTO api.items VALUES (5000, 'sneaky') RETURNING id $$;
+GRANT EXECUTE ON FUNCTION api.sneaky_write() TO w_anon;
+
 CREATE FUNCTION api.guard() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('request.headers', true)::json ->> 'x-refuse' = 'yes' THEN
@@ -47,7 +62,8 @@ END $$;
 GRANT EXECUTE ON FUNCTION api.guard() TO w_anon;
 """
 
-BASE = {"db-schemas": "api", "db-anon-role": "w_anon", "jwt-secret": SECRET, "server-workers": 1, "db-pool": 1,
+HOISTED = "default_transaction_isolation,statement_timeout"
+BASE = {"db-hoisted-tx-settings": HOISTED, "db-schemas": "api", "db-anon-role": "w_anon", "jwt-secret": SECRET, "server-workers": 1, "db-pool": 1,
         "db-pre-request": "api.guard"}
 
 server = server_fixture(SQL, BASE, database="protocol", user="w_auth")
@@ -127,3 +143,29 @@ def test_without_prepared_statements_nothing_is_prepared(unprepared):
                       headers={"Prefer": "return=representation"}, timeout=10)
     assert r.status_code == 201 and r.json() == [{"id": 1001, "name": "new"}], r.text
     assert _prepared(unprepared) == 0
+
+
+def test_reads_run_read_only_and_read_committed(server):
+    r = _get(server, "/rpc/tx_state")
+    assert r.status_code == 200, r.text
+    assert r.json()["isolation"] == "read committed" and r.json()["read_only"] == "on"
+    r = requests.post(server.url + "/rpc/write_state", json={}, timeout=10)
+    assert r.json()["isolation"] == "read committed" and r.json()["read_only"] == "off"
+    # A function's own isolation level still holds for a read.
+    assert _get(server, "/rpc/serial_state").json()["isolation"] == "serializable"
+    # A GET cannot write, whatever it calls (PostgREST's read-only transaction).
+    r = _get(server, "/rpc/sneaky_write")
+    assert r.status_code == 405 and r.json()["code"] == "25006", r.text
+    assert _get(server, "/items?id=eq.5000").json() == []
+
+
+def test_reads_stay_read_committed_when_the_database_defaults_to_another_level(pgrestd_server_factory, cluster):
+    database = pgrestd_server_factory.database("protocol_serial", SQL)
+    cluster.execute(f"ALTER DATABASE {database} SET default_transaction_isolation = 'repeatable read'")
+    srv = pgrestd_server_factory(None, BASE, database=database, user="w_auth")
+    try:
+        r = _get(srv, "/rpc/tx_state")
+        assert r.status_code == 200, r.text
+        assert r.json()["isolation"] == "read committed" and r.json()["read_only"] == "on"
+    finally:
+        srv.stop()
