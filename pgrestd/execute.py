@@ -129,15 +129,16 @@ class Executor:
         With a ``check`` the end waits for the result: the check runs, then
         COMMIT (or the requested rollback) or, when it raises, ROLLBACK.
 
-        A read that commits needs no BEGIN and COMMIT: the statements before
-        one Sync are one (implicit) transaction, which the settings statement
-        made read-only, and which the Sync commits, or rolls back on an error.
-        It runs READ COMMITTED as long as that is the session's default;
-        otherwise, and for every write, BEGIN names the isolation level.
+        A transaction that commits unless it fails needs no BEGIN and COMMIT:
+        the statements before one Sync are one (implicit) transaction, which
+        the Sync commits, or rolls back on an error (a deferred constraint
+        fails there, as it would on COMMIT). The settings statement of a read
+        made it read-only. It runs READ COMMITTED as long as that is the
+        session's default; otherwise BEGIN names the isolation level, as it
+        does for a function's own.
         """
         wire = protocol.link(conn, self.prepared)
-        implicit = (tx.read_only and tx.commit and tx.check is None and tx.isolation_level is None
-                    and wire.read_committed)
+        implicit = tx.commit and tx.check is None and tx.isolation_level is None and wire.read_committed
         batch = [] if implicit else [Statement(_begin(tx))]
         batch.append(Statement(tx.settings_sql, tx.settings_params))
         if tx.pre_request_sql:

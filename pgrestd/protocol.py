@@ -16,6 +16,7 @@ its Parse included.
 
 from __future__ import annotations
 
+import itertools
 import re
 import weakref
 from collections import OrderedDict
@@ -64,14 +65,21 @@ def _postgres_query(sql: str, encoding: str) -> bytes:
 
 
 def _exchange(pgconn: Any, commands: int) -> Any:
-    """Flush the message, then read each command's results and the Sync's: one wait for the whole round trip."""
+    """Flush the message, then read each command's result and the Sync's: one wait for the whole round trip.
+
+    The Sync may answer with an error before its own result: the commit of
+    an implicit transaction failed (a deferred constraint). It is returned
+    as one more answer.
+    """
     yield from generators.send(pgconn)
     answers = []
     for _ in range(commands):
         answers.append((yield from generators.fetch_many(pgconn)))
-    (sync,) = yield from generators.fetch_many(pgconn)
-    assert sync.status == _PIPELINE_SYNC, sync.status
-    return answers
+    while True:
+        results = yield from generators.fetch_many(pgconn)
+        if results[0].status == _PIPELINE_SYNC:
+            return answers
+        answers.append(results)
 
 
 class Link:
@@ -156,7 +164,8 @@ class Link:
     def _read(self, pgconn: Any, replies: list[Any]) -> list[Any]:
         results = []
         error = None
-        for reply, (result,) in zip(replies, self.conn.wait(_exchange(pgconn, len(replies)))):
+        answers = self.conn.wait(_exchange(pgconn, len(replies)))
+        for reply, (result,) in itertools.zip_longest(replies, answers, fillvalue=_IGNORED):
             status = result.status
             if status == _FATAL_ERROR and error is None:
                 error = result

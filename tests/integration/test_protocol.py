@@ -38,6 +38,10 @@ CREATE FUNCTION api.forget() RETURNS void VOLATILE LANGUAGE plpgsql AS
   $$ BEGIN EXECUTE 'DEALLOCATE ALL'; END $$;
 GRANT EXECUTE ON FUNCTION api.forget() TO w_anon;
 
+-- Checked when the transaction commits.
+CREATE TABLE api.tickets (seat int UNIQUE DEFERRABLE INITIALLY DEFERRED, holder text);
+GRANT SELECT, INSERT ON api.tickets TO w_anon;
+
 -- What the transaction of a request is, seen from inside it.
 CREATE FUNCTION api.tx_state() RETURNS json STABLE LANGUAGE sql AS $$
   SELECT json_build_object('isolation', current_setting('transaction_isolation'),
@@ -169,3 +173,13 @@ def test_reads_stay_read_committed_when_the_database_defaults_to_another_level(p
         assert r.json()["isolation"] == "read committed" and r.json()["read_only"] == "on"
     finally:
         srv.stop()
+
+
+def test_a_deferred_constraint_fails_the_write_at_commit_and_nothing_is_written(server):
+    r = requests.post(server.url + "/tickets", json=[{"seat": 1, "holder": "a"}, {"seat": 1, "holder": "b"}],
+                      headers={"Prefer": "return=representation"}, timeout=10)
+    assert r.status_code == 409 and r.json()["code"] == "23505", r.text
+    assert _get(server, "/tickets").json() == []
+    r = requests.post(server.url + "/tickets", json={"seat": 2, "holder": "c"}, timeout=10)
+    assert r.status_code == 201, r.text
+    assert _get(server, "/tickets?select=seat").json() == [{"seat": 2}]
