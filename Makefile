@@ -14,7 +14,7 @@ export PG_BIN
 
 help:
 	@echo "make run          serve the demo API on http://127.0.0.1:3000 (embedded database)"
-	@echo "make stop         stop the embedded database"
+	@echo "make stop         stop the demo server and the embedded database"
 	@echo "make clean        stop it and delete .run/ and the venv"
 	@echo "make test         run the whole test suite"
 	@echo "make conformance  run PostgREST's conformance cases and check the ratchet"
@@ -29,13 +29,13 @@ $(BIN)/pgrestd: setup.cfg pyproject.toml constraints.txt
 
 venv: $(BIN)/pgrestd
 
-# PostgreSQL 15 server binaries, PostGIS (the conformance fixtures need it),
-# systemd-analyze (the unit-file test) and wrk (the benchmark), from Debian.
+# PostgreSQL 15 server binaries, systemd-analyze (the unit-file test) and
+# PgBouncer (the pooler test), from Debian.
 postgres:
-	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v systemd-analyze >/dev/null; then \
-	  echo "installing PostgreSQL 15 and systemd from Debian packages"; \
+	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v systemd-analyze >/dev/null || [ ! -x /usr/sbin/pgbouncer ]; then \
+	  echo "installing PostgreSQL 15, systemd and PgBouncer from Debian packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    postgresql-15 systemd >/dev/null; \
+	    postgresql-15 systemd pgbouncer >/dev/null; \
 	fi
 
 postgis:
@@ -43,11 +43,17 @@ postgis:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; \
 	fi
 
+# pgrestd runs in the foreground (Ctrl-C stops it); its pid is kept so that
+# `make stop` from another terminal stops it too.
 run: venv postgres
 	scripts/devdb.sh start
-	$(BIN)/pgrestd conf/demo.conf
+	@$(BIN)/pgrestd conf/demo.conf & echo $$! > .run/pgrestd.pid; wait $$!; rm -f .run/pgrestd.pid
 
 stop:
+	@if [ -s .run/pgrestd.pid ] && kill -0 "$$(cat .run/pgrestd.pid)" 2>/dev/null; then \
+	  kill -TERM "$$(cat .run/pgrestd.pid)" && echo "stopped pgrestd (pid $$(cat .run/pgrestd.pid))"; \
+	  while kill -0 "$$(cat .run/pgrestd.pid)" 2>/dev/null; do sleep 0.2; done; \
+	fi; rm -f .run/pgrestd.pid
 	scripts/devdb.sh stop
 
 clean: stop

@@ -4,11 +4,12 @@
 the database is reachable and the schema cache is loaded (503 otherwise),
 which is what a load balancer or an orchestrator's readiness probe wants;
 ``/config`` and ``/schema_cache`` show the effective configuration and the
-schema cache.
+schema cache; ``/metrics`` the instance's Prometheus metrics (metrics.py).
 """
 
 from __future__ import annotations
 
+from . import metrics
 from .catalog import dump_catalog
 from .config import Config, dump_config
 from .response import Response
@@ -27,6 +28,8 @@ def admin_response(method: str, path: str, config: Config, state: ProcessState) 
         return Response(200 if ready else 503)
     if path == "/config":
         return Response(200, {"Content-Type": "text/plain; charset=utf-8"}, dump_config(config).encode())
+    if path == "/metrics":
+        return Response(200, {"Content-Type": metrics.CONTENT_TYPE}, metrics.render())
     if path == "/schema_cache":
         if state.catalog is None:
             return Response(503)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from psycopg import pq
 from psycopg.adapt import Dumper, Loader
 from psycopg.types.json import JsonbDumper, JsonDumper
 
-from . import errors, protocol
+from . import errors, metrics, protocol
 from .protocol import Statement
 from .sql.builder import READ_ROW, WRITE_ROW, JsonBody
 from .state import STATE
@@ -82,46 +83,129 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_loader("jsonb", _TextAsBytes)
 
 
+def _pool(conninfo: str, size: int, name: str, *, max_lifetime: float, max_idle: float) -> psycopg_pool.ConnectionPool:
+    pool = psycopg_pool.ConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=max(1, size),
+        kwargs={
+            "autocommit": True,
+            "prepare_threshold": None,  # protocol.Link prepares
+            "application_name": "pgrestd",
+        },
+        configure=_configure,
+        max_lifetime=max_lifetime,
+        max_idle=max_idle,
+        reconnect_timeout=0,  # keep trying for ever: the database may come back
+        open=False,
+        name=name,
+    )
+    pool.open(wait=False)
+    return pool
+
+
+# How far a replica's replay lags: zero when it has replayed all it received.
+_LAG = ("SELECT CASE WHEN NOT pg_catalog.pg_is_in_recovery() "
+        "OR pg_catalog.pg_last_wal_receive_lsn() = pg_catalog.pg_last_wal_replay_lsn() THEN 0 "
+        "ELSE coalesce(extract(epoch FROM now() - pg_catalog.pg_last_xact_replay_timestamp()), 0) END")
+# SQLSTATE classes that say the replica, not the request, failed: connection
+# exceptions, operator intervention (shutdown), and a query cancelled by a
+# conflict with recovery (40001 on a standby).
+_REPLICA_FAULTS = ("08", "57")
+_REPLICA_WAIT = 1.0  # seconds a read waits for a replica connection before using the primary
+_REPLICA_PAUSE = 3.0  # seconds a failed or lagging replica is left alone
+_LAG_EVERY = 1.0  # seconds between two lag checks of one replica
+
+
+class _Replica:
+    __slots__ = ("checked", "name", "pool", "resting_until")
+
+    def __init__(self, pool: psycopg_pool.ConnectionPool, name: str) -> None:
+        self.pool = pool
+        self.name = name
+        self.resting_until = 0.0
+        self.checked = 0.0
+
+    def rest(self, why: str) -> None:
+        if time.monotonic() >= self.resting_until:
+            log.warning("read replica %s skipped for %.0fs: %s", self.name, _REPLICA_PAUSE, why)
+        self.resting_until = time.monotonic() + _REPLICA_PAUSE
+
+
 class Executor:
-    """Owns the worker's connection pool; opened after fork, never shared across processes."""
+    """Owns the worker's connection pools (the primary's, each replica's); opened after fork, never shared."""
 
     def __init__(self, conninfo: str, size: int, *, acquisition_timeout: float,
-                 max_lifetime: float, max_idle: float, prepared: bool) -> None:
+                 max_lifetime: float, max_idle: float, prepared: bool,
+                 replicas: tuple[str, ...] = (), max_lag: float = 5.0) -> None:
         self.acquisition_timeout = acquisition_timeout
         self.prepared = prepared
-        self.pool = psycopg_pool.ConnectionPool(
-            conninfo,
-            min_size=1,
-            max_size=max(1, size),
-            kwargs={
-                "autocommit": True,
-                "prepare_threshold": None,  # protocol.Link prepares
-                "application_name": "pgrestd",
-            },
-            configure=_configure,
-            max_lifetime=max_lifetime,
-            max_idle=max_idle,
-            reconnect_timeout=0,  # keep trying for ever: the database may come back
-            open=False,
-            name="pgrestd",
-        )
-        self.pool.open(wait=False)
+        self.max_lag = max_lag
+        self.pool = _pool(conninfo, size, "pgrestd", max_lifetime=max_lifetime, max_idle=max_idle)
+        self.replicas = [
+            _Replica(_pool(uri, size, f"pgrestd-replica-{i + 1}", max_lifetime=max_lifetime, max_idle=max_idle),
+                     f"#{i + 1}")
+            for i, uri in enumerate(replicas)
+        ]
+        self._turn = 0
 
     def close(self) -> None:
+        for replica in self.replicas:
+            replica.pool.close(timeout=5)
         self.pool.close(timeout=5)
 
     def run(self, tx: TxSpec) -> Outcome:
+        if tx.replica and self.replicas:
+            outcome = self._run_on_replica(tx)
+            if outcome is not None:
+                return outcome
         if not STATE.database_up:
             raise errors.ConnectionError_()
         try:
             with self.pool.connection(timeout=self.acquisition_timeout) as conn:
                 return self._run_on(conn, tx)
         except psycopg_pool.PoolTimeout as exc:
+            metrics.pool_timeout()
             if not STATE.database_up:
                 raise errors.ConnectionError_() from exc
             raise errors.PoolTimeout() from exc
         except psycopg.Error as exc:
             raise map_database_error(exc, tx.authenticated) from exc
+        finally:
+            metrics.pool_stats(self.pool.get_stats)
+
+    def _run_on_replica(self, tx: TxSpec) -> Outcome | None:
+        """The read on the next healthy replica, in turn; None when none could serve it (the primary will).
+
+        A replica that cannot give a connection within a second, fails for
+        its own reasons (connection lost, shut down, recovery conflict) or
+        lags more than db-read-replicas-max-lag rests a few seconds; the
+        read is not lost, it goes to the primary.
+        """
+        now = time.monotonic()
+        count = len(self.replicas)
+        for step in range(count):
+            replica = self.replicas[(self._turn + step) % count]
+            if now < replica.resting_until:
+                continue
+            self._turn = (self._turn + step + 1) % count
+            try:
+                with replica.pool.connection(timeout=_REPLICA_WAIT) as conn:
+                    if now - replica.checked >= _LAG_EVERY:
+                        lag = conn.execute(_LAG).fetchone()[0]
+                        replica.checked = now
+                        if lag > self.max_lag:
+                            replica.rest(f"{float(lag):.1f}s behind")
+                            continue
+                    return self._run_on(conn, tx)
+            except psycopg_pool.PoolTimeout:
+                replica.rest("no connection")
+            except psycopg.Error as exc:
+                code = exc.sqlstate
+                if code is not None and not code.startswith(_REPLICA_FAULTS) and code != "40001":
+                    raise map_database_error(exc, tx.authenticated) from exc
+                replica.rest(" ".join(str(exc).split()) or type(exc).__name__)
+        return None
 
     def _run_on(self, conn: psycopg.Connection[Any], tx: TxSpec) -> Outcome:
         """BEGIN, settings, statement and the transaction's end go out as one message: one round trip.

@@ -16,12 +16,13 @@ V = TypeVar("V")
 class LruCache(Generic[K, V]):
     """A small bounded mapping, safe for gthread workers."""
 
-    __slots__ = ("_data", "_size", "_lock")
+    __slots__ = ("_data", "_lock", "_on_evict", "_size")
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, on_evict: Callable[[], None] | None = None) -> None:
         self._data: OrderedDict[K, V] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self._on_evict = on_evict
 
     def get_or_build(self, key: K, build: Callable[[], V]) -> V:
         with self._lock:
@@ -32,8 +33,11 @@ class LruCache(Generic[K, V]):
         value = build()
         with self._lock:
             self._data[key] = value
-            if len(self._data) > self._size:
+            evicted = len(self._data) > self._size
+            if evicted:
                 self._data.popitem(last=False)
+        if evicted and self._on_evict is not None:
+            self._on_evict()
         return value
 
     def discard(self, key: K) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from . import errors, openapi
+from . import errors, metrics, openapi
 from . import media as mt
 from .admin import admin_response
 from .auth.jwt import Authenticator, AuthResult
@@ -118,6 +118,8 @@ class Pipeline:
                 max_lifetime=cfg.db_pool_max_lifetime,
                 max_idle=cfg.db_pool_max_idletime,
                 prepared=cfg.db_prepared_statements,
+                replicas=cfg.db_uri_read_replicas,
+                max_lag=cfg.db_read_replicas_max_lag,
             )
         return self._executor
 
@@ -133,8 +135,10 @@ class Pipeline:
 
         ``read_body`` reads the body (or raises PGRST413's error) when the pipeline needs it.
         """
+        started = time.perf_counter()
         origin = headers.get("origin")
-        if self.admin_port is not None and port == self.admin_port:
+        admin = self.admin_port is not None and port == self.admin_port
+        if admin:
             # The same workers serve the admin port; the listener tells them apart.
             response = admin_response(method, path, self.config, self.state)
         elif origin is not None and method == "OPTIONS" and "access-control-request-method" in headers:
@@ -158,6 +162,8 @@ class Pipeline:
             trace = headers.get(self.trace_header.lower())
             if trace is not None:
                 response.headers[self.trace_header] = trace
+        if not admin:
+            metrics.request_done(method, response.status, time.perf_counter() - started)
         return response
 
     def refuse(self, error: errors.ApiError) -> Response:
@@ -423,7 +429,8 @@ class Pipeline:
             settings_sql = self.settings.with_settings(len(settings), read_only=read_only)
             settings_params += tuple(part for pair in settings for part in pair)
         return TxSpec(settings_sql, settings_params, self.settings.pre_request_sql, sql, params,
-                      read_only=read_only, authenticated=auth.authenticated, **more)
+                      read_only=read_only, authenticated=auth.authenticated,
+                      replica=read_only and request.method in ("GET", "HEAD"), **more)
 
     def _commits(self, prefs: Preferences) -> bool:
         """MainTx.optionalRollback: ``tx=`` (only parsed with *-allow-override) wins over db-tx-end."""

@@ -11,6 +11,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from . import metrics
 from .catalog import timed_load
 from .config import Config, ConfigError, load_config
 from .config.database import apply_database_config
@@ -74,6 +75,7 @@ def load_snapshot(config: Config) -> bool:
         catalog, seconds = timed_load(config.db_uri, config.db_schemas,
                                       extra_search_path=config.db_extra_search_path)
     except Exception as exc:  # any failure keeps the previous snapshot serving
+        metrics.cache_loaded(None)
         STATE.catalog_error = " ".join(str(exc).split())
         if STATE.catalog is None:
             log.error("could not load the schema cache (will retry): %s", STATE.catalog_error)
@@ -82,6 +84,7 @@ def load_snapshot(config: Config) -> bool:
         return False
     STATE.catalog = catalog
     STATE.catalog_error = None
+    metrics.cache_loaded(seconds)
     log.info("schema cache loaded in %.0f ms: %d relations, %d foreign keys, %d functions",
              seconds * 1000, len(catalog.tables), len(catalog.foreign_keys), len(catalog.functions))
     # Move everything alive now to the permanent generation so that the
@@ -106,14 +109,16 @@ def _when_ready(_arbiter: Any) -> None:
 
 def _start_watcher(config: Config) -> None:
     global _watcher
-    _watcher = DatabaseWatcher(config.db_uri, config.db_channel if config.db_channel_enabled else None)
+    _watcher = DatabaseWatcher(config.db_channel_uri or config.db_uri,
+                               config.db_channel if config.db_channel_enabled else None)
     _watcher.start()
 
 
 def _on_reload(_arbiter: Any) -> None:
     config = STATE.config
     channel = config.db_channel if config.db_channel_enabled else None
-    if _watcher is not None and (_watcher.conninfo, _watcher.channel) != (config.db_uri, channel):
+    if _watcher is not None and (_watcher.conninfo, _watcher.channel) != (config.db_channel_uri or config.db_uri,
+                                                                          channel):
         # A reloaded configuration may name another database or channel.
         log.info("database or channel changed; restarting the listener")
         _watcher.stop()
@@ -123,6 +128,10 @@ def _on_reload(_arbiter: Any) -> None:
 
 def _post_fork(_arbiter: Any, _worker: Any) -> None:
     detach_in_child(_watcher)
+
+
+def _child_exit(_arbiter: Any, worker: Any) -> None:
+    metrics.process_exited(worker.pid)
 
 
 def _worker_exit(_arbiter: Any, worker: Any) -> None:
@@ -187,6 +196,7 @@ class PgrestdServer(BaseApplication):
             "on_reload": _on_reload,
             "post_fork": _post_fork,
             "worker_exit": _worker_exit,
+            "child_exit": _child_exit,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -198,6 +208,7 @@ class PgrestdServer(BaseApplication):
 
 
 def run(config_path: str | None, overrides: dict[str, Any] | None = None) -> None:
+    metrics.prepare_directory()
     try:
         PgrestdServer(config_path, overrides).run()
     except ConfigError as exc:

@@ -45,6 +45,8 @@ class TxSpec:
     isolation_level: str | None = None
     # application/vnd.pgrst.plan: the main statement is an EXPLAIN whose rows are the body.
     explain: bool = False
+    # A GET or HEAD read (or GET call of a stable function) that a read replica may serve.
+    replica: bool = False
 
 
 @dataclass(slots=True)

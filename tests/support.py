@@ -25,6 +25,23 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 PGRESTD = str(Path(sys.executable).with_name("pgrestd"))
 
 
+def api_roles(anon: str, authenticator: str) -> str:
+    """SQL for the usual test setup: an anonymous role, a login role that may switch to it (its name is its
+    password), and a schema ``api`` the anonymous role may use."""
+    return f"""
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{anon}') THEN CREATE ROLE {anon} NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{authenticator}') THEN
+    CREATE ROLE {authenticator} LOGIN NOINHERIT PASSWORD '{authenticator}';
+  END IF;
+END $$;
+GRANT {anon} TO {authenticator};
+CREATE SCHEMA api;
+GRANT USAGE ON SCHEMA api TO {anon};
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -79,6 +96,16 @@ class Cluster:
                 "host all all 127.0.0.1/32 scram-sha-256\n")
         self.start()
         return self
+
+    def standby(self) -> "Cluster":
+        """A streaming hot standby of this cluster (pg_basebackup -R), started on a port of its own."""
+        replica = Cluster(self.passwords)
+        self._run(str(PG_BIN / "pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast",
+                  "-d", self.uri())
+        with open(replica.data / "postgresql.conf", "a") as f:
+            f.write(f"port = {replica.port}\nunix_socket_directories = '{replica.dir}'\nhot_standby = on\n")
+        replica.start()
+        return replica
 
     def start(self) -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "postgres.log"),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 import orjson
 
+from .. import metrics
 from ..errors import AnonymousDisabled, JwtClaimsInvalid, JwtInvalid, JwtSecretMissing
 from ..lru import LruCache
 
@@ -59,7 +60,7 @@ class Authenticator:
         # jwt-cache-max-entries: validated tokens per worker, so a client that
         # sends the same token again skips the signature check.
         self._cache: LruCache[str, tuple[AuthResult, float | None]] | None = (
-            LruCache(cache_entries) if cache_entries > 0 else None)
+            LruCache(cache_entries, on_evict=metrics.jwt_cache_evicted) if cache_entries > 0 else None)
         self._max_lifetime = cache_max_lifetime
 
     @classmethod
@@ -86,7 +87,15 @@ class Authenticator:
         if self._cache is None:
             return self._authenticate_token(token)
         now = time.time()
-        result, valid_until = self._cache.get_or_build(token, lambda: self._cacheable(token, now))
+        built = False
+
+        def build() -> tuple[AuthResult, float | None]:
+            nonlocal built
+            built = True
+            return self._cacheable(token, now)
+
+        result, valid_until = self._cache.get_or_build(token, build)
+        metrics.jwt_cache_lookup(hit=not built)
         if valid_until is not None and now > valid_until:
             # Expired since it was cached: decode again for PostgREST's error.
             self._cache.discard(token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -34,7 +35,11 @@ _QUERIES = {
 
 _SETTINGS = "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
 
+_MISSING_SCHEMAS = ("SELECT s FROM unnest(%(schemas)s::text[]) AS s "
+                    "WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = s)")
+
 Rows = Mapping[str, Iterable[Mapping[str, Any]]]
+log = logging.getLogger("pgrestd.catalog")
 
 
 def load_catalog(conninfo: str, schemas: tuple[str, ...], *, connect_timeout: int = 5,
@@ -68,7 +73,11 @@ def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...], *,
             set_json_loads(orjson.loads, cur)
             cur.execute(_QUERIES[name], params, prepare=False)
             cursors[name] = cur
+        missing = conn.execute(_MISSING_SCHEMAS, params, prepare=False)
         results = {name: cur.fetchall() for name, cur in cursors.items()}
+    for (name,) in missing.fetchall():
+        # PostgREST loads such a cache silently; every request to it then fails with PGRST205.
+        log.warning("db-schemas names the schema %r, which does not exist in the database", name)
     return build_catalog(schemas, results, conn.info.server_version, extra_search_path=extra_search_path)
 
 

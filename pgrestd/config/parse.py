@@ -341,6 +341,9 @@ class Config:
     db_plan_enabled: bool
     db_aggregates_enabled: bool
     db_hoisted_tx_settings: tuple[str, ...]
+    db_uri_read_replicas: tuple[str, ...]
+    db_read_replicas_max_lag: int
+    db_channel_uri: str | None
     jwt_secret: str | None
     jwt_secret_is_base64: bool
     jwt_aud: str | None

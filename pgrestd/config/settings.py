@@ -363,6 +363,25 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # jwt-*
     Setting(
+        "db-uri-read-replicas", "list", (),
+        "Streaming replicas for reads, as libpq URIs separated by commas: GET and HEAD reads and GET "
+        "calls of STABLE or IMMUTABLE functions are spread over them; everything else, the schema "
+        "cache and the listener use db-uri. A replica that is down or lags is skipped (reads fall back "
+        "to db-uri). Each worker keeps db-pool / workers connections to each replica.",
+        extension=True, example="postgresql://authenticator@replica1/app, postgresql://authenticator@replica2/app",
+    ),
+    Setting(
+        "db-read-replicas-max-lag", "int", 5,
+        "Seconds a replica may lag behind the primary (replay of received WAL) before reads avoid it.",
+        extension=True, minimum=0,
+    ),
+    Setting(
+        "db-channel-uri", "str", None,
+        "The connection for the NOTIFY listener when it must bypass a transaction-mode pooler "
+        "(PgBouncer) that db-uri goes through; unset: db-uri.",
+        extension=True, at_file=True,
+    ),
+    Setting(
         "jwt-secret", "secret", None,
         "The HMAC secret (at least 32 characters), JSON Web Key or JSON Web Key Set that verifies JWTs. "
         "\"@path\" reads it from that file. When unset, requests with a JWT are refused.",

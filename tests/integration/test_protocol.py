@@ -9,21 +9,11 @@ from __future__ import annotations
 import jwt
 import requests
 
-from tests.support import server_fixture
+from tests.support import api_roles, server_fixture
 
 SECRET = "reallyreallyreallyreallyverysafe-protocol"
 
-SQL = """
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'w_anon') THEN CREATE ROLE w_anon NOLOGIN; END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'w_auth') THEN
-    CREATE ROLE w_auth LOGIN NOINHERIT PASSWORD 'w_auth';
-  END IF;
-END $$;
-GRANT w_anon TO w_auth;
-CREATE SCHEMA api;
-GRANT USAGE ON SCHEMA api TO w_anon;
+SQL = api_roles("w_anon", "w_auth") + """
 CREATE TABLE api.items (id int PRIMARY KEY, name text NOT NULL);
 INSERT INTO api.items SELECT i, 'item ' || i FROM generate_series(1, 300) i;
 GRANT SELECT, INSERT ON api.items TO w_anon;

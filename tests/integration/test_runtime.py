@@ -233,3 +233,13 @@ def test_in_database_configuration(own_cluster, start):
         assert len(server.get("/films").json()) == 1
     finally:
         server.stop()
+
+
+def test_a_schema_that_does_not_exist_is_named_in_the_log(own_cluster, start):
+    server = start(**{"db-schemas": "api, nowhere"})
+    try:
+        assert server.get("/films?select=id&limit=1").status_code == 200
+        assert _wait_for(lambda: "'nowhere', which does not exist" in server.log(), timeout=5), server.log()
+        assert "'api'" not in server.log()
+    finally:
+        server.stop()

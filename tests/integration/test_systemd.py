@@ -99,3 +99,33 @@ def test_unit_is_hardened():
     for key, value in expected.items():
         assert d.get(key) == [value], key
     assert sorted(d["RestrictAddressFamilies"][0].split()) == ["AF_INET", "AF_INET6", "AF_UNIX"]
+
+
+TEMPLATE = ROOT / "systemd" / "pgrestd@.service"
+
+
+def test_template_unit_is_the_unit_once_per_configuration():
+    """pgrestd@NAME runs /etc/pgrestd/NAME.conf; everything else is pgrestd.service's."""
+    single = _directives(UNIT.read_text(encoding="utf-8"))
+    per_instance = _directives(TEMPLATE.read_text(encoding="utf-8"))
+    assert per_instance["ExecStart"] == [f"{INSTALLED_BINARY} /etc/pgrestd/%i.conf"]
+    assert per_instance["RuntimeDirectory"] == ["pgrestd-%i"]
+    assert per_instance["ExecReload"] == ["/bin/kill -HUP $MAINPID"]  # systemctl reload 'pgrestd@*'
+    differ = {k for k in single.keys() | per_instance.keys() if single.get(k) != per_instance.get(k)}
+    assert differ == {"Description", "ExecStart", "RuntimeDirectory"}
+
+
+def test_template_unit_verifies(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze not installed")
+    text = TEMPLATE.read_text(encoding="utf-8")
+    if not os.access(INSTALLED_BINARY, os.X_OK):
+        text = text.replace(f"ExecStart={INSTALLED_BINARY} ", f"ExecStart={shutil.which('true') or '/bin/true'} ")
+    (tmp_path / TEMPLATE.name).write_text(text, encoding="utf-8")
+    env = dict(os.environ, SYSTEMD_LOG_COLOR="0", SYSTEMD_PAGER="", LC_ALL="C")
+    done = subprocess.run([analyze, "verify", str(tmp_path / "pgrestd@demo.service")], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert [line for line in output.splitlines() if str(tmp_path) in line] == []

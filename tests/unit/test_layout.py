@@ -23,6 +23,7 @@ LAYERS = {
     "pgrestd.fuzzy": 1,
     "pgrestd.log": 1,
     "pgrestd.cors": 1,
+    "pgrestd.metrics": 1,
     "pgrestd.config": 2,
     "pgrestd.catalog": 3,
     "pgrestd.state": 4,
@@ -48,6 +49,7 @@ LAYERS = {
 ALLOWED = {
     "psycopg": {"pgrestd.execute", "pgrestd.protocol", "pgrestd.catalog.load", "pgrestd.config.database", "pgrestd.listener"},
     "psycopg_pool": {"pgrestd.execute"},
+    "prometheus_client": {"pgrestd.metrics"},
     "falcon": {"pgrestd.app", "pgrestd.server", "pgrestd.wsgi"},
     "gunicorn": {"pgrestd.app", "pgrestd.server", "pgrestd.wsgi"},
 }

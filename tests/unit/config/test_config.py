@@ -88,6 +88,9 @@ EXTENSION_KEYS = {
     "server-graceful-timeout",
     "server-max-request-line",
     "server-max-body-size",
+    "db-uri-read-replicas",
+    "db-read-replicas-max-lag",
+    "db-channel-uri",
 }
 ALIASES = {
     "db-schema": "db-schemas",
