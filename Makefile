@@ -10,13 +10,14 @@ CONFORMANCE ?= ../shared/conformance
 
 export PG_BIN
 
-.PHONY: help venv postgres postgis run stop clean test unit conformance bench bench-minimal lint
+.PHONY: help venv postgres postgis run stop clean test deploy-test unit conformance bench bench-minimal lint
 
 help:
 	@echo "make run          serve the demo API on http://127.0.0.1:3000 (embedded database)"
 	@echo "make stop         stop the demo server and the embedded database"
 	@echo "make clean        stop it and delete .run/ and the venv"
 	@echo "make test         run the whole test suite"
+	@echo "make deploy-test  two instances behind nginx, PgBouncer, a standby, under load"
 	@echo "make conformance  run PostgREST's conformance cases and check the ratchet"
 	@echo "make bench        pgrestd in ../shared/perf beside Falcon, PostGraphile and pgbench (~15 min)"
 	@echo "make bench-minimal  pgrestd beside a minimal app sending its own statements"
@@ -29,13 +30,14 @@ $(BIN)/pgrestd: setup.cfg pyproject.toml constraints.txt
 
 venv: $(BIN)/pgrestd
 
-# PostgreSQL 15 server binaries, systemd-analyze (the unit-file test) and
-# PgBouncer (the pooler test), from Debian.
+# PostgreSQL 15 server binaries, systemd-analyze (the unit-file test), and
+# PgBouncer and nginx (the pooler and deployment tests), from Debian.
 postgres:
-	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v systemd-analyze >/dev/null || [ ! -x /usr/sbin/pgbouncer ]; then \
-	  echo "installing PostgreSQL 15, systemd and PgBouncer from Debian packages"; \
+	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v systemd-analyze >/dev/null || [ ! -x /usr/sbin/pgbouncer ] \
+	    || [ ! -x /usr/sbin/nginx ]; then \
+	  echo "installing PostgreSQL 15, systemd, PgBouncer and nginx from Debian packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    postgresql-15 systemd pgbouncer >/dev/null; \
+	    postgresql-15 systemd pgbouncer nginx-light >/dev/null; \
 	fi
 
 postgis:
@@ -64,6 +66,10 @@ unit: venv
 
 test: venv postgres
 	$(BIN)/pytest -q tests
+
+# Primary + standby, PgBouncer, two pgrestd instances and nginx under load (~25 s; also part of make test).
+deploy-test: venv postgres
+	$(BIN)/pytest -q -s tests/deploy
 
 conformance: venv postgres postgis
 	$(BIN)/python tests/conformance/ratchet.py --suite $(CONFORMANCE)

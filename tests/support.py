@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -147,6 +148,93 @@ class Cluster:
         return subprocess.run(
             [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.uri(dbname=dbname),
              "-f", str(sql_file)], capture_output=True, text=True, check=False)
+
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout}s")
+
+
+class PgBouncer:
+    """PgBouncer in transaction pooling mode on loopback, in front of one database of a cluster (trust auth)."""
+
+    BINARY = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+
+    def __init__(self, cluster: Cluster, dbname: str, users: list[str], pool_size: int = 2) -> None:
+        self.port = free_port()
+        self.dir = cluster.dir
+        ini = self.dir / f"pgbouncer-{self.port}.ini"
+        users_file = self.dir / f"pgbouncer-{self.port}.users"
+        users_file.write_text("".join(f'"{u}" ""\n' for u in users))
+        ini.write_text(
+            f"[databases]\n{dbname} = host=127.0.0.1 port={cluster.port} dbname={dbname}\n"
+            f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {users_file}\npool_mode = transaction\n"
+            f"default_pool_size = {pool_size}\nmax_client_conn = 200\n"
+            "ignore_startup_parameters = extra_float_digits,options\n"
+            f"logfile = {self.dir / f'pgbouncer-{self.port}.log'}\n")
+        self.proc = subprocess.Popen([self.BINARY, str(ini)], preexec_fn=_demote(), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.STDOUT)
+        _wait_for_port(self.port, self.proc, "pgbouncer")
+
+    def uri(self, user: str, dbname: str) -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+
+
+class Nginx:
+    """nginx on loopback with ``deploy/nginx.conf`` as its server block, its upstream set to ``backends``."""
+
+    BINARY = shutil.which("nginx") or "/usr/sbin/nginx"
+
+    def __init__(self, backends: list[int]) -> None:
+        self.port = free_port()
+        self.dir = workdir = Path(tempfile.mkdtemp(prefix="pgrestd-test-nginx-"))
+        conf = (ROOT / "deploy" / "nginx.conf").read_text()
+        upstream = "".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;\n" for p in backends)
+        conf = re.sub(r"(upstream pgrestd \{\n)(.*?)(\})", lambda m: m.group(1) + upstream + m.group(3), conf,
+                      count=1, flags=re.S)
+        conf = conf.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        (workdir / "pgrestd.conf").write_text(conf)
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (workdir / sub).mkdir(exist_ok=True)
+        self.access_log = workdir / "access.log"
+        (workdir / "nginx.conf").write_text(
+            f"daemon off;\nworker_processes 1;\npid {workdir / 'nginx.pid'};\nerror_log {workdir / 'error.log'};\n"
+            "events { worker_connections 512; }\n"
+            "http {\n"
+            f"  access_log {self.access_log};\n"
+            f"  client_body_temp_path {workdir / 'body'};\n  proxy_temp_path {workdir / 'proxy'};\n"
+            f"  fastcgi_temp_path {workdir / 'fastcgi'};\n  uwsgi_temp_path {workdir / 'uwsgi'};\n"
+            f"  scgi_temp_path {workdir / 'scgi'};\n"
+            f"  include {workdir / 'pgrestd.conf'};\n}}\n")
+        demote = _demote()
+        if demote:
+            pw = pwd.getpwnam("postgres")
+            for path in [workdir, *workdir.iterdir()]:
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+        self.proc = subprocess.Popen([self.BINARY, "-p", str(workdir), "-c", str(workdir / "nginx.conf")],
+                                     preexec_fn=demote, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        _wait_for_port(self.port, self.proc, "nginx")
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Server:

@@ -8,17 +8,12 @@ listener connects straight to PostgreSQL with db-channel-uri.
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import subprocess
 import time
 
 import pytest
 import requests
 
-from tests.support import Cluster, _demote, api_roles, free_port
-
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+from tests.support import Cluster, PgBouncer, api_roles
 
 SQL = api_roles("b_anon", "b_auth") + """
 CREATE TABLE api.notes (id int PRIMARY KEY, body text);
@@ -30,37 +25,13 @@ GRANT EXECUTE ON FUNCTION api.backend() TO b_anon;
 
 @pytest.fixture(scope="module")
 def bouncer():
-    if not os.access(PGBOUNCER, os.X_OK):
+    if not os.access(PgBouncer.BINARY, os.X_OK):
         pytest.skip("pgbouncer is not installed (make test installs it from Debian)")
     db = Cluster().init()
     db.create_database("bounced", SQL)
-    port = free_port()
-    ini = db.dir / "pgbouncer.ini"
-    ini.write_text(
-        "[databases]\n"
-        f"bounced = host=127.0.0.1 port={db.port} dbname=bounced\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        "auth_type = trust\n"
-        f"auth_file = {db.dir / 'userlist.txt'}\n"
-        "pool_mode = transaction\ndefault_pool_size = 2\nmax_client_conn = 100\n"
-        "ignore_startup_parameters = extra_float_digits,options\n"
-        f"logfile = {db.dir / 'pgbouncer.log'}\n")
-    (db.dir / "userlist.txt").write_text('"b_auth" ""\n')
-    proc = subprocess.Popen([PGBOUNCER, str(ini)], preexec_fn=_demote(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            import socket
-
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield db, port
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=10)
+    pool = PgBouncer(db, "bounced", ["b_auth"])
+    yield db, pool.port
+    pool.stop()
     db.destroy()
 
 
