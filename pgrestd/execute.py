@@ -118,13 +118,17 @@ _LAG_EVERY = 1.0  # seconds between two lag checks of one replica
 
 
 class _Replica:
-    __slots__ = ("checked", "name", "pool", "resting_until")
+    __slots__ = ("checked", "lagging", "name", "pool", "resting_until")
 
     def __init__(self, pool: psycopg_pool.ConnectionPool, name: str) -> None:
         self.pool = pool
         self.name = name
         self.resting_until = 0.0
         self.checked = 0.0
+        # Lag is only believed when two checks in a row see it: the first
+        # WAL after an idle spell briefly makes an up-to-date replica look
+        # as far behind as its last replayed commit is old.
+        self.lagging = False
 
     def rest(self, why: str) -> None:
         if time.monotonic() >= self.resting_until:
@@ -194,7 +198,8 @@ class Executor:
                     if now - replica.checked >= _LAG_EVERY:
                         lag = conn.execute(_LAG).fetchone()[0]
                         replica.checked = now
-                        if lag > self.max_lag:
+                        was_lagging, replica.lagging = replica.lagging, lag > self.max_lag
+                        if was_lagging and replica.lagging:
                             replica.rest(f"{float(lag):.1f}s behind")
                             continue
                     return self._run_on(conn, tx)

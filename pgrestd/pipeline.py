@@ -236,7 +236,7 @@ class Pipeline:
             params, explain_params, location = template.params, template.explain_params, template.location
         else:
             params, explain_params, location = template.bind(shape)
-        tx = self._tx(request, auth, template.sql, params, read_only=True, settings=template.settings,
+        tx = self._tx(request, auth, catalog, template.sql, params, read_only=True, settings=template.settings,
                       explain_sql=template.explain_sql, explain_params=explain_params)
         plan = template.plan
         if plan.explain is not None:
@@ -283,7 +283,7 @@ class Pipeline:
         else:
             template = self._write_cache.get_or_build(
                 write_key(request, id(catalog)), lambda: self._write_template(request, catalog))
-        tx = self._tx(request, auth, template.sql, template.bind(request.payload), read_only=False,
+        tx = self._tx(request, auth, catalog, template.sql, template.bind(request.payload), read_only=False,
                       settings=template.settings, commit=template.commit, check=template.check)
         plan, profile = template.plan, template.profile
         if plan.explain is not None:
@@ -325,7 +325,8 @@ class Pipeline:
                 template = self._call_template(request, catalog, None)
         plan = template.plan
         params = template.params if template.body_slot is None else template.bind(bound_body(plan, body))
-        tx = self._tx(request, auth, template.sql, params, read_only=plan.read_only, settings=template.settings,
+        tx = self._tx(request, auth, catalog, template.sql, params, read_only=plan.read_only,
+                      settings=template.settings,
                       commit=template.commit, check=template.check, isolation_level=plan.isolation_level)
         if plan.read.explain is not None:
             return _explain(tx, plan.read.explain)
@@ -372,7 +373,7 @@ class Pipeline:
         mt.negotiate(request.accept, builtin=mt.ROOT_HANDLERS, vendor_types=False)
         follow = cfg.openapi_mode == "follow-privileges"
         schema = request.schema
-        tx = self._tx(request, auth, openapi.ACCESS_SQL, (schema, follow), read_only=True)
+        tx = self._tx(request, auth, catalog, openapi.ACCESS_SQL, (schema, follow), read_only=True)
         headers = {"Content-Type": mt.OPENAPI.content_type_header}
         if self.profiles:
             headers["Content-Profile"] = schema
@@ -413,9 +414,20 @@ class Pipeline:
 
     # -- shared pieces ----------------------------------------------------------------
 
-    def _tx(self, request: ApiRequest, auth: AuthResult, sql: str, params: tuple[object, ...], *,
-            read_only: bool, settings: tuple[tuple[str, str], ...] = (), **more: Any) -> TxSpec:
-        """The transaction: PostgREST's settings for this request and role, then the statement."""
+    def _tx(self, request: ApiRequest, auth: AuthResult, catalog: Catalog, sql: str,
+            params: tuple[object, ...], *, read_only: bool, settings: tuple[tuple[str, str], ...] = (), isolation_level: str | None = None,
+            **more: Any) -> TxSpec:
+        """The transaction: PostgREST's settings for this request and role, then the statement.
+
+        The role's own settings (ALTER ROLE ... SET) come before the request's
+        and the function's, which win; its isolation level applies unless
+        the function has one (PostgREST's setPgLocals and roleIsoLvl).
+        """
+        role_settings = catalog.role_settings.get(auth.role)
+        if role_settings:
+            settings = role_settings + settings
+        if isolation_level is None:
+            isolation_level = catalog.role_isolation.get(auth.role)
         search_path = self._search_paths.get(request.schema)
         if search_path is None:
             search_path = ", ".join(quote_ident(s) for s in (request.schema, *self.config.db_extra_search_path))
@@ -429,7 +441,7 @@ class Pipeline:
             settings_sql = self.settings.with_settings(len(settings), read_only=read_only)
             settings_params += tuple(part for pair in settings for part in pair)
         return TxSpec(settings_sql, settings_params, self.settings.pre_request_sql, sql, params,
-                      read_only=read_only, authenticated=auth.authenticated,
+                      read_only=read_only, authenticated=auth.authenticated, isolation_level=isolation_level,
                       replica=read_only and request.method in ("GET", "HEAD"), **more)
 
     def _commits(self, prefs: Preferences) -> bool:

@@ -43,6 +43,16 @@ GRANT USAGE ON SCHEMA api TO {anon};
 """
 
 
+def until(predicate: Callable[[], object], timeout: float = 20.0, interval: float = 0.1) -> bool:
+    """Whether ``predicate()`` came true within ``timeout`` seconds, asked every ``interval``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

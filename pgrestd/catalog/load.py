@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -27,7 +28,7 @@ from .relationships import (
 __all__ = ["build_catalog", "fetch_catalog", "load_catalog", "timed_load"]
 
 _QUERY_NAMES = ("tables", "foreign_keys", "view_key_dependencies", "functions", "computed_relationships",
-                "representations", "media_handlers")
+                "representations", "media_handlers", "role_settings")
 _QUERIES = {
     name: resources.files(__package__).joinpath("queries", f"{name}.sql").read_text()
     for name in _QUERY_NAMES
@@ -71,7 +72,10 @@ def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...], *,
         for name in _QUERY_NAMES:
             cur = conn.cursor(row_factory=dict_row)
             set_json_loads(orjson.loads, cur)
-            cur.execute(_QUERIES[name], params, prepare=False)
+            query = _QUERIES[name]
+            if conn.info.server_version < 150000:  # no has_parameter_privilege() before 15
+                query = re.sub(r"\n[^\n]*-- PostgreSQL 15\+", "", query)
+            cur.execute(query, params, prepare=False)
             cursors[name] = cur
         missing = conn.execute(_MISSING_SCHEMAS, params, prepare=False)
         results = {name: cur.fetchall() for name, cur in cursors.items()}
@@ -146,6 +150,7 @@ def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
         representations={(r["source_type"], r["target_type"]): (r["function_schema"], r["function_name"])
                          for r in rows.get("representations", ())},
         media_handlers=_media_handlers(rows.get("media_handlers", ())),
+        **_role_settings(rows.get("role_settings", ())),
     )
 
 
@@ -247,6 +252,19 @@ def _function(r: Mapping[str, Any]) -> Function:
         isolation_level=r["isolation_level"],
         settings=tuple((k, v) for k, v in r["settings"]),
     )
+
+
+def _role_settings(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Per role: the settings its transactions apply, and its isolation level (PostgREST's queryRoleSettings)."""
+    settings: dict[str, list[tuple[str, str]]] = {}
+    isolation: dict[str, str] = {}
+    for r in rows:
+        if r["key"] == "default_transaction_isolation":
+            if r["value"] in ("repeatable read", "serializable"):
+                isolation[r["role"]] = r["value"]
+        else:
+            settings.setdefault(r["role"], []).append((r["key"], r["value"]))
+    return {"role_settings": {role: tuple(kv) for role, kv in settings.items()}, "role_isolation": isolation}
 
 
 def timed_load(conninfo: str, schemas: tuple[str, ...], *,

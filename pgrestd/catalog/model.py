@@ -231,6 +231,10 @@ class Catalog:
     # media type) -> the aggregate (SchemaCache.dbMediaHandlers, aggregates only).
     media_handlers: Mapping[tuple[QualifiedName | None, MediaType], MediaHandler] = field(
         default_factory=dict, repr=False)
+    # ALTER ROLE ... SET of the roles the authenticator may become: applied in
+    # each transaction of that role; its default_transaction_isolation apart.
+    role_settings: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
+    role_isolation: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def table(self, schema: str, name: str) -> Table | None:
         return self.tables.get((schema, name))

@@ -4,12 +4,10 @@ lags, stops or comes back.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
-from tests.support import Cluster, api_roles
+from tests.support import Cluster, api_roles, until
 
 SQL = api_roles("r_anon", "r_auth") + """
 CREATE TABLE api.items (id int PRIMARY KEY, name text);
@@ -30,13 +28,6 @@ def clusters():
     primary.destroy()
 
 
-def _until(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_reads_use_the_replica_and_survive_its_lag_and_its_outage(clusters, pgrestd_server_factory):
@@ -47,6 +38,7 @@ def test_reads_use_the_replica_and_survive_its_lag_and_its_outage(clusters, pgre
         "server-workers": 1, "db-pool": 2,
     })
     sent = failed = 0
+    failures: list[str] = []
 
     def served_by(method: str = "GET") -> str:
         nonlocal sent, failed
@@ -54,6 +46,7 @@ def test_reads_use_the_replica_and_survive_its_lag_and_its_outage(clusters, pgre
         r = requests.request(method, server.url + "/rpc/served_by", json={} if method == "POST" else None, timeout=10)
         if r.status_code != 200:
             failed += 1
+            failures.append(f"{method} {r.status_code} {r.text}")
             return f"{r.status_code} {r.text}"
         return r.json()
 
@@ -63,16 +56,16 @@ def test_reads_use_the_replica_and_survive_its_lag_and_its_outage(clusters, pgre
         assert served_by("POST") == "primary"
         r = requests.post(server.url + "/items", json={"id": 1, "name": "first"}, timeout=10)
         assert r.status_code == 201, r.text
-        assert _until(lambda: requests.get(server.url + "/items?id=eq.1", timeout=10).json() == [{"id": 1, "name": "first"}])
+        assert until(lambda: requests.get(server.url + "/items?id=eq.1", timeout=10).json() == [{"id": 1, "name": "first"}])
 
         # Replay paused while the primary writes: the standby falls behind and reads move to the primary.
         with_standby = primary.uri(dbname="replicas").replace(str(primary.port), str(standby.port))
         _sql(with_standby, "SELECT pg_wal_replay_pause()")
         requests.post(server.url + "/items", json={"id": 2, "name": "second"}, timeout=10)
-        assert _until(lambda: served_by() == "primary", timeout=10)
+        assert until(lambda: served_by() == "primary", timeout=10)
         assert requests.get(server.url + "/items?id=eq.2", timeout=10).json() == [{"id": 2, "name": "second"}]
         _sql(with_standby, "SELECT pg_wal_replay_resume()")
-        assert _until(lambda: served_by() == "standby", timeout=15)
+        assert until(lambda: served_by() == "standby", timeout=15)
 
         # The standby stops: every read is answered, by the primary.
         standby.stop()
@@ -80,8 +73,8 @@ def test_reads_use_the_replica_and_survive_its_lag_and_its_outage(clusters, pgre
         assert set(answers) == {"primary"}, answers
         # It comes back: reads return to it.
         standby.start()
-        assert _until(lambda: served_by() == "standby", timeout=20)
-        assert failed == 0, f"{failed} of {sent} reads failed"
+        assert until(lambda: served_by() == "standby", timeout=20)
+        assert failed == 0, f"{failed} of {sent} reads failed: {failures}\n{server.log()[-3000:]}"
     finally:
         server.stop()
         if not standby.running():

@@ -9,6 +9,8 @@ import time
 import pytest
 import requests
 
+from tests.support import until
+
 SETTINGS = {"db-schemas": "api", "db-anon-role": "anon", "log-level": "info", "server-workers": 2}
 
 
@@ -23,13 +25,7 @@ def start(own_cluster, pgrestd_server_factory):
     return start
 
 
-def _wait_for(predicate, timeout=20.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
+
 
 
 class Hammer(threading.Thread):
@@ -68,7 +64,7 @@ def test_sighup_reloads_schema_without_failed_requests(own_cluster, start):
             "INSERT INTO api.festivals VALUES (1, 'Cannes');"
             "GRANT SELECT ON api.festivals TO anon;", dbname="demo")
         server.signal(signal.SIGHUP)
-        assert _wait_for(lambda: server.get("/festivals").status_code == 200)
+        assert until(lambda: server.get("/festivals").status_code == 200)
         time.sleep(1.0)
         for h in hammers:
             h.stop_event.set()
@@ -89,7 +85,7 @@ def test_notify_reload_schema(own_cluster, start):
         own_cluster.execute(
             "CREATE TABLE api.awards (id int PRIMARY KEY); GRANT SELECT ON api.awards TO anon;"
             "NOTIFY pgrst, 'reload schema';", dbname="demo")
-        assert _wait_for(lambda: server.get("/awards").status_code == 200)
+        assert until(lambda: server.get("/awards").status_code == 200)
     finally:
         server.stop()
 
@@ -101,7 +97,7 @@ def test_notify_reload_config(own_cluster, start):
         server.settings["db-max-rows"] = 2
         server.write_conf()
         own_cluster.execute("NOTIFY pgrst, 'reload config'", dbname="demo")
-        assert _wait_for(lambda: len(server.get("/films").json()) == 2)
+        assert until(lambda: len(server.get("/films").json()) == 2)
     finally:
         server.stop()
 
@@ -127,7 +123,7 @@ def test_database_down_at_start_then_recovers(own_cluster, start):
         assert r.json()["code"] in ("PGRST000", "PGRST002")
         own_cluster.start()
         # The watcher retries with backoff (1, 2, 4 s ...): recovery within a few seconds.
-        assert _wait_for(lambda: server.get("/films").status_code == 200, timeout=40)
+        assert until(lambda: server.get("/films").status_code == 200, timeout=40)
     finally:
         server.stop()
 
@@ -137,11 +133,11 @@ def test_database_outage_while_serving(own_cluster, start):
     try:
         assert server.get("/films").status_code == 200
         own_cluster.stop()
-        assert _wait_for(lambda: server.get("/films").status_code == 503)
+        assert until(lambda: server.get("/films").status_code == 503)
         r = server.get("/films")
         assert r.json()["code"] in ("PGRST000", "PGRST001")
         own_cluster.start()
-        assert _wait_for(lambda: server.get("/films").status_code == 200, timeout=40)
+        assert until(lambda: server.get("/films").status_code == 200, timeout=40)
     finally:
         server.stop()
 
@@ -154,7 +150,7 @@ def test_failed_reload_keeps_serving_old_cache(own_cluster, start):
         time.sleep(2.0)
         assert "still serving the previous one" in server.log()
         own_cluster.start()
-        assert _wait_for(lambda: server.get("/films").status_code == 200, timeout=40)
+        assert until(lambda: server.get("/films").status_code == 200, timeout=40)
     finally:
         server.stop()
 
@@ -187,7 +183,7 @@ def test_log_level_filters_access_log(own_cluster, start):
     try:
         server.get("/films?select=id&id=eq.1", headers={"User-Agent": "ok-request"})
         server.get("/nope", headers={"User-Agent": "missing-request"})
-        assert _wait_for(lambda: "missing-request" in server.log(), timeout=5)
+        assert until(lambda: "missing-request" in server.log(), timeout=5)
         assert "ok-request" not in server.log()
     finally:
         server.stop()
@@ -199,12 +195,12 @@ def test_reloaded_config_moves_the_listener_to_the_new_channel(own_cluster, star
         server.settings["db-channel"] = "pgrestd_other"
         server.write_conf()
         server.signal(signal.SIGHUP)
-        assert _wait_for(lambda: "restarting the listener" in server.log(), timeout=10)
+        assert until(lambda: "restarting the listener" in server.log(), timeout=10)
         time.sleep(1.5)  # the new listener connects and LISTENs
         own_cluster.execute(
             "CREATE TABLE api.moved (id int); GRANT SELECT ON api.moved TO anon;"
             "NOTIFY pgrestd_other, 'reload schema';", dbname="demo")
-        assert _wait_for(lambda: server.get("/moved").status_code == 200)
+        assert until(lambda: server.get("/moved").status_code == 200)
     finally:
         server.stop()
 
@@ -217,7 +213,7 @@ def test_in_database_configuration(own_cluster, start):
         assert len(server.get("/films").json()) == 2
         own_cluster.execute("ALTER ROLE authenticator IN DATABASE demo SET pgrst.db_max_rows = '3';"
                             "NOTIFY pgrst, 'reload config'", dbname="demo")
-        assert _wait_for(lambda: len(server.get("/films").json()) == 3)
+        assert until(lambda: len(server.get("/films").json()) == 3)
     finally:
         server.stop()
     # db-config = false ignores the database; db-pre-config's settings win over the role's.
@@ -239,7 +235,7 @@ def test_a_schema_that_does_not_exist_is_named_in_the_log(own_cluster, start):
     server = start(**{"db-schemas": "api, nowhere"})
     try:
         assert server.get("/films?select=id&limit=1").status_code == 200
-        assert _wait_for(lambda: "'nowhere', which does not exist" in server.log(), timeout=5), server.log()
+        assert until(lambda: "'nowhere', which does not exist" in server.log(), timeout=5), server.log()
         assert "'api'" not in server.log()
     finally:
         server.stop()
