@@ -9,7 +9,6 @@ binds the request's values into a planned statement.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -113,7 +112,8 @@ class Pipeline:
             cfg = self.config
             self._executor = Executor(
                 cfg.db_uri,
-                math.ceil(cfg.db_pool / max(1, self.workers)),
+                # db-pool is the total: never more connections than that over all workers.
+                max(1, cfg.db_pool // max(1, self.workers)),
                 acquisition_timeout=cfg.db_pool_acquisition_timeout,
                 max_lifetime=cfg.db_pool_max_lifetime,
                 max_idle=cfg.db_pool_max_idletime,

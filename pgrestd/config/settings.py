@@ -291,7 +291,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "db-pool-acquisition-timeout", "int", 10,
-        "Seconds a request waits for a free pool connection before failing with 504.",
+        "Seconds a request waits for a free pool connection before failing with 504. A sync worker "
+        "serves one request at a time and holds its own connections, so it never waits here: excess "
+        "requests wait in the listening socket's backlog (or in the reverse proxy) instead. The wait "
+        "applies to gthread workers with more threads than connections, and while the database gives "
+        "no connection.",
         minimum=0,
     ),
     Setting(
@@ -471,8 +475,11 @@ SETTINGS: tuple[Setting, ...] = (
         extension=True, minimum=1,
     ),
     Setting(
-        "server-timeout", "int", 30,
-        "Seconds a worker may spend on one request before Gunicorn kills and replaces it; 0 disables.",
+        "server-timeout", "int", 0,
+        "Seconds a worker may spend on one request before Gunicorn kills and replaces it (the client "
+        "gets no answer); 0, the default, never: PostgREST has no request timeout, and the database's "
+        "statement_timeout (per role, or hoisted from a function) is the tool that ends long statements "
+        "with a proper error.",
         extension=True, minimum=0,
     ),
     Setting(

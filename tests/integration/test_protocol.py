@@ -41,6 +41,15 @@ CREATE FUNCTION api.hoisted_timeouts() RETURNS text STABLE LANGUAGE sql SET stat
   $$ SELECT current_setting('statement_timeout') $$;
 GRANT EXECUTE ON FUNCTION api.timeouts(), api.hoisted_timeouts() TO w_anon;
 
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'w_hasty') THEN CREATE ROLE w_hasty NOLOGIN; END IF;
+END $$;
+GRANT w_hasty TO w_auth;
+ALTER ROLE w_hasty SET statement_timeout = '300ms';
+GRANT USAGE ON SCHEMA api TO w_hasty;
+CREATE FUNCTION api.slow() RETURNS int STABLE LANGUAGE sql AS $$ SELECT 1 FROM pg_sleep(1.5) $$;
+GRANT EXECUTE ON FUNCTION api.slow() TO w_anon, w_hasty;
+
 -- Checked when the transaction commits.
 CREATE TABLE api.tickets (seat int UNIQUE DEFERRABLE INITIALLY DEFERRED, holder text);
 GRANT SELECT, INSERT ON api.tickets TO w_anon;
@@ -199,3 +208,12 @@ def test_the_roles_own_settings_hold_in_its_transactions(server):
     assert r.status_code == 200, r.text
     assert r.json() == {"isolation": "serializable", "read_only": "on"}
     assert _get(server, "/rpc/tx_state").json()["isolation"] == "read committed"
+
+
+def test_a_long_statement_finishes_and_a_role_timeout_ends_it_with_an_error(server):
+    """No request timeout of its own (server-timeout defaults to 0): statement_timeout is the limit."""
+    assert _get(server, "/rpc/slow").json() == 1
+    hasty = "Bearer " + jwt.encode({"role": "w_hasty"}, SECRET, algorithm="HS256")
+    r = _get(server, "/rpc/slow", Authorization=hasty)
+    assert r.status_code == 500 and r.json()["code"] == "57014", r.text
+    assert _get(server, "/rpc/slow").json() == 1  # the worker and its connection serve on

@@ -184,7 +184,7 @@ def test_aliases() -> None:
         ("server-workers", 0),
         ("server-worker-class", "sync"),
         ("server-threads", 1),
-        ("server-timeout", 30),
+        ("server-timeout", 0),
         ("server-graceful-timeout", 30),
         ("server-max-request-line", 0),
         ("server-max-body-size", 100 * 1024 * 1024),
