@@ -65,9 +65,9 @@ unit: venv
 	$(BIN)/pytest -q tests/unit
 
 test: venv postgres
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q tests --ignore=tests/deploy
 
-# Primary + standby, PgBouncer, two pgrestd instances and nginx under load (~25 s; also part of make test).
+# Primary + standby, PgBouncer, two pgrestd instances and nginx under load (~25 s).
 deploy-test: venv postgres
 	$(BIN)/pytest -q -s tests/deploy
 
