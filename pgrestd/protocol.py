@@ -34,7 +34,6 @@ __all__ = ["Link", "Statement", "link"]
 
 _PREPARED_MAX = 100
 _PLACEHOLDER = re.compile(rb"%(s|%)")
-_TUPLES_OK = pq.ExecStatus.TUPLES_OK
 _COMMAND_OK = pq.ExecStatus.COMMAND_OK
 _FATAL_ERROR = pq.ExecStatus.FATAL_ERROR
 _PIPELINE_SYNC = pq.ExecStatus.PIPELINE_SYNC
@@ -85,7 +84,8 @@ def _exchange(pgconn: Any, commands: int) -> Any:
 class Link:
     """One connection's prepared statements and its transformer; used by one thread at a time."""
 
-    __slots__ = ("__weakref__", "conn", "counter", "encoding", "evicted", "names", "prepare", "read_committed", "transformer")
+    __slots__ = ("__weakref__", "conn", "counter", "encoding", "evicted", "names", "prepare", "read_committed",
+                 "transformer")
 
     def __init__(self, conn: psycopg.Connection[Any], prepare: bool) -> None:
         self.conn = conn
@@ -189,9 +189,10 @@ class Link:
         """Every prepared statement is suspect: the next message that begins a transaction drops them all."""
         self.evicted = [b"ALL"]
 
-    def load_row(self, result: Any, row: int = 0) -> tuple[Any, ...]:
+    def load_row(self, result: Any) -> tuple[Any, ...]:
+        """The result's one row, through psycopg's loaders (bodies stay bytes)."""
         self.transformer.set_pgresult(result)
-        return self.transformer.load_row(row, tuple)  # type: ignore[arg-type]
+        return self.transformer.load_row(0, tuple)  # type: ignore[arg-type]
 
 
 _LINKS: weakref.WeakKeyDictionary[psycopg.Connection[Any], Link] = weakref.WeakKeyDictionary()
