@@ -10,7 +10,7 @@ CONFORMANCE ?= ../shared/conformance
 
 export PG_BIN
 
-.PHONY: help venv postgres postgis run stop clean test deploy-test unit conformance bench bench-minimal lint
+.PHONY: help venv postgres postgis run stop clean test deploy-test reliability reliability-short soak unit conformance bench bench-minimal lint
 
 help:
 	@echo "make run          serve the demo API on http://127.0.0.1:3000 (embedded database)"
@@ -18,6 +18,9 @@ help:
 	@echo "make clean        stop it and delete .run/ and the venv"
 	@echo "make test         run the whole test suite"
 	@echo "make deploy-test  two instances behind nginx, PgBouncer, a standby, under load"
+	@echo "make reliability  faults, hostile input and load; one table, non-zero exit on a failed verdict (~20 min)"
+	@echo "make reliability-short  the same, shorter (CI, under 5 min)"
+	@echo "make soak         30 minutes at half the measured throughput; figures into bench/RESULTS.md"
 	@echo "make conformance  run PostgREST's conformance cases and check the ratchet"
 	@echo "make bench        pgrestd in ../shared/perf beside Falcon, PostGraphile and pgbench (~15 min)"
 	@echo "make bench-minimal  pgrestd beside a minimal app sending its own statements"
@@ -70,6 +73,16 @@ test: venv postgres
 # Primary + standby, PgBouncer, two pgrestd instances and nginx under load (~25 s).
 deploy-test: venv postgres
 	$(BIN)/pytest -q -s tests/deploy
+
+# Real PostgreSQL, pgrestd, nginx; schemathesis comes with the test extra.
+reliability: venv postgres
+	$(BIN)/python -m tests.reliability $(RELIABILITY_ARGS)
+
+reliability-short: venv postgres
+	$(BIN)/python -m tests.reliability --short $(RELIABILITY_ARGS)
+
+soak: venv postgres
+	$(BIN)/python -m tests.reliability soak --minutes $(or $(SOAK_MINUTES),30)
 
 conformance: venv postgres postgis
 	$(BIN)/python tests/conformance/ratchet.py --suite $(CONFORMANCE)

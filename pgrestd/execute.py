@@ -152,6 +152,7 @@ class Executor:
             for i, uri in enumerate(replicas)
         ]
         self._turn = 0
+        self._epoch = STATE.database_epoch
 
     def close(self) -> None:
         for replica in self.replicas:
@@ -165,9 +166,19 @@ class Executor:
                 return outcome
         if not STATE.database_up:
             raise errors.ConnectionError_()
+        if STATE.database_epoch != self._epoch:
+            # The database went away and came back: drop the connections it closed before a request meets one.
+            self._epoch = STATE.database_epoch
+            self.pool.check()
         try:
             with self.pool.connection(timeout=self.acquisition_timeout) as conn:
-                return self._run_on(conn, tx)
+                outcome = None
+                try:
+                    outcome = self._run_on(conn, tx)
+                    return outcome
+                finally:
+                    if _oversized(tx, outcome):
+                        _retire(conn)
         except psycopg_pool.PoolTimeout as exc:
             metrics.pool_timeout()
             if not STATE.database_up:
@@ -262,6 +273,22 @@ class Executor:
         return outcome
 
 
+# libpq keeps a connection's buffers as large as the largest message it
+# carried: a connection that sent or received more than this is replaced.
+_LARGE_MESSAGE = 1 << 20
+
+
+def _oversized(tx: TxSpec, outcome: Outcome | None) -> bool:
+    if outcome is not None and outcome.body is not None and len(outcome.body) > _LARGE_MESSAGE:
+        return True
+    return not tx.read_only and sum(len(p.raw) for p in tx.main_params if isinstance(p, JsonBody)) > _LARGE_MESSAGE
+
+
+def _retire(conn: psycopg.Connection[Any]) -> None:
+    """Have the pool close ``conn`` on its return and open a fresh one (its expiry path: no warning)."""
+    conn._expire_at = 0.0  # type: ignore[attr-defined]
+
+
 _ISOLATION_LEVELS = frozenset(("serializable", "repeatable read", "read committed", "read uncommitted"))
 
 
@@ -312,7 +339,7 @@ def map_database_error(exc: psycopg.Error, authenticated: bool = False) -> error
         return errors.DatabaseError("22021", 400, str(exc))
     if code is None:
         # No SQLSTATE: the connection broke or could not be made.
-        log.warning("database connection error: %s", exc)
+        log.warning("database connection error: %s", " ".join(str(exc).split()))
         return errors.ClientError(details=str(exc).strip() or None)
     diag = exc.diag
     return errors.database_error(code, diag.message_primary or str(exc), diag.message_detail,

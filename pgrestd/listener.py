@@ -3,9 +3,13 @@
 PostgREST reloads its schema cache on ``NOTIFY pgrst, 'reload schema'`` and
 its configuration on ``'reload config'``; both become a SIGHUP to the master,
 which reloads configuration and catalog and rolls the workers.  While the
-database is unreachable the watcher retries with exponential backoff (1 s to
-32 s, as PostgREST does) and clears the shared ``database_up`` flag so workers
-answer 503 at once instead of waiting on their pools.
+database is unreachable the watcher clears the shared ``database_up`` flag,
+so workers answer 503 at once instead of waiting on their pools, and tries
+again twice a second, so service resumes within a second of the database's
+return (PostgREST backs off up to 32 s; one connection attempt per half
+second from one process costs the database nothing).  Back again, it
+reloads the schema cache only when the schema changed meanwhile: a restart
+of the database leaves the workers serving.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from typing import Callable
 
 import psycopg
@@ -25,16 +30,18 @@ __all__ = ["DatabaseWatcher"]
 
 log = logging.getLogger("pgrestd.listener")
 
-_MAX_BACKOFF = 32.0
+_RETRY_EVERY = 0.5
 
 
 class DatabaseWatcher(threading.Thread):
     def __init__(self, conninfo: str, channel: str | None,
-                 request_reload: Callable[[str], None] | None = None) -> None:
+                 request_reload: Callable[[str], None] | None = None,
+                 schema_changed: Callable[[], bool] = lambda: True) -> None:
         super().__init__(name="pgrestd-db-watcher", daemon=True)
         self.conninfo = conninfo
         self.channel = channel
         self.request_reload = request_reload or _sighup_self
+        self.schema_changed = schema_changed
         self._stop_event = threading.Event()
         # The watcher's socket, as (fd, inode): a forked worker replaces it by
         # /dev/null so that its exit cannot close the master's session.
@@ -44,8 +51,8 @@ class DatabaseWatcher(threading.Thread):
         self._stop_event.set()
 
     def run(self) -> None:
-        backoff = 1.0
         first = True
+        down_since: float | None = None
         while not self._stop_event.is_set():
             try:
                 # The connection is a local on purpose: no object that a forked
@@ -53,28 +60,34 @@ class DatabaseWatcher(threading.Thread):
                 conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5,
                                        application_name="pgrestd listener")
             except psycopg.Error as exc:
-                if STATE.database_up or first:
-                    log.error("database unreachable, retrying in %.0fs: %s", backoff, _one_line(exc))
+                if down_since is None:
+                    log.error("database unreachable, retrying every %.1fs: %s", _RETRY_EVERY, _one_line(exc))
+                    down_since = time.monotonic()
                 STATE.database_up = False
-                first = False
-                self._stop_event.wait(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF)
+                self._stop_event.wait(_RETRY_EVERY)
                 continue
-            was_down = not STATE.database_up
-            backoff = 1.0
-            first = False
             STATE.database_up = True
             fd = conn.fileno()
             self.socket_identity = (fd, os.fstat(fd).st_ino)
             try:
-                if was_down or STATE.catalog is None:
-                    log.info("database reachable again; reloading the schema cache")
-                    self.request_reload("reconnected")
+                if first and STATE.catalog is None:
+                    self.request_reload("connected")
+                elif down_since is not None:
+                    STATE.database_returned()
+                    away = f" after {time.monotonic() - down_since:.1f}s" if down_since is not None else ""
+                    if self.schema_changed():
+                        log.warning("database reachable again%s; the schema changed, reloading", away)
+                        self.request_reload("reconnected")
+                    else:
+                        log.warning("database reachable again%s; schema unchanged", away)
+                first = False
+                down_since = None
                 self._watch(conn)
             except psycopg.Error as exc:
                 if not self._stop_event.is_set():
                     log.error("lost the database connection: %s", _one_line(exc))
                     STATE.database_up = False
+                    down_since = time.monotonic()
             finally:
                 self.socket_identity = None
                 conn.close()

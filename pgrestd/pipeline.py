@@ -297,9 +297,14 @@ class Pipeline:
         if plan.explain is not None:
             sql = explain_statement(plan.explain, sql)
         prefs = request.preferences
+        body_index = next((i for i, p in enumerate(sql_params) if isinstance(p, JsonBody)), None)
+        # The cache keeps the template, not this request's body: bind() puts each request's in.
+        if body_index is not None:
+            sql_params = _with_param(sql_params, body_index, sql_params[body_index].with_raw(b""))
+        if plan.payload is not None:
+            plan = replace(plan, payload=replace(plan.payload, raw=b""))
         return WriteTemplate(
-            plan=plan, sql=sql, params=sql_params,
-            body_index=next((i for i, p in enumerate(sql_params) if isinstance(p, JsonBody)), None),
+            plan=plan, sql=sql, params=sql_params, body_index=body_index,
             commit=self._commits(prefs), check=None if plan.explain else write_check(plan),
             profile=self._profile(request), settings=_timezone(prefs),
         )
@@ -345,7 +350,10 @@ class Pipeline:
         body_slot = None
         if binds_body(plan):
             if body is not None and plan.body == body:
+                # Cached without this request's body: bind() puts each request's in.
                 body_slot = BODY_SLOT
+                sql_params = _with_param(sql_params, body_slot, None)
+                plan = replace(plan, body=None)
             else:
                 reusable = False
         return CallTemplate(
@@ -461,6 +469,10 @@ class Pipeline:
         if self.state.catalog is None:
             raise errors.NoSchemaCache()
         return self.state.catalog
+
+
+def _with_param(params: tuple[object, ...], index: int, value: object) -> tuple[object, ...]:
+    return params[:index] + (value,) + params[index + 1:]
 
 
 def _timezone(prefs: Preferences) -> tuple[tuple[str, str], ...]:

@@ -48,6 +48,9 @@ class AccessLogger(Logger):
         return atoms
 
 
+_MAX_HEADER_FIELD = 256 * 1024
+
+
 def worker_count(config: Config) -> int:
     return config.worker_count()
 
@@ -110,8 +113,19 @@ def _when_ready(_arbiter: Any) -> None:
 def _start_watcher(config: Config) -> None:
     global _watcher
     _watcher = DatabaseWatcher(config.db_channel_uri or config.db_uri,
-                               config.db_channel if config.db_channel_enabled else None)
+                               config.db_channel if config.db_channel_enabled else None,
+                               schema_changed=_schema_changed)
     _watcher.start()
+
+
+def _schema_changed() -> bool:
+    """Whether the catalog differs from the one the workers serve (asked when the database is back)."""
+    config = STATE.config
+    try:
+        catalog, _ = timed_load(config.db_uri, config.db_schemas, extra_search_path=config.db_extra_search_path)
+    except Exception:  # the reload that follows reports why
+        return True
+    return catalog != STATE.catalog
 
 
 def _on_reload(_arbiter: Any) -> None:
@@ -179,7 +193,8 @@ class PgrestdServer(BaseApplication):
             "graceful_timeout": config.server_graceful_timeout,
             "keepalive": 5,
             "limit_request_line": config.server_max_request_line,
-            "limit_request_field_size": max(8190, config.server_max_request_line),
+            # Large enough for a JWT with many claims (a 100 kB token gets its 401, not Gunicorn's HTML 431).
+            "limit_request_field_size": max(_MAX_HEADER_FIELD, config.server_max_request_line),
             # gthread workers keep connections alive; without SO_REUSEPORT they
             # can all land on one worker (DESIGN.md §3).
             "reuse_port": config.server_reuseport or config.server_worker_class == "gthread",

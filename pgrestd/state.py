@@ -3,7 +3,7 @@
 The master sets the configuration and the catalog snapshot before it forks;
 workers inherit them copy-on-write.  ``database_up`` lives in an anonymous
 shared memory page so that the master's connection watcher can tell every
-worker, old or new, whether PostgreSQL is reachable.
+worker, old or new, whether PostgreSQL is reachable, and that it came back.
 """
 
 from __future__ import annotations
@@ -36,6 +36,14 @@ class ProcessState:
     @database_up.setter
     def database_up(self, up: bool) -> None:
         self._flags[0] = 1 if up else 0
+
+    @property
+    def database_epoch(self) -> int:
+        """Counts (modulo 256) the database's returns: a worker that sees it change checks its pool."""
+        return self._flags[1]
+
+    def database_returned(self) -> None:
+        self._flags[1] = (self._flags[1] + 1) % 256
 
 
 STATE = ProcessState()

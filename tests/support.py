@@ -125,6 +125,10 @@ class Cluster:
     def stop(self, mode: str = "fast") -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def restart(self, mode: str = "fast") -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "postgres.log"),
+                  "-m", mode, "-w", "-t", "60", "restart")
+
     def running(self) -> bool:
         try:
             self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status")

@@ -22,6 +22,9 @@ __all__ = ["AuthResult", "Authenticator", "parse_claim_path"]
 
 _HMAC = ["HS256", "HS384", "HS512"]
 _ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA"]
+# The algorithms each JWK key type ("kty") verifies.
+_BY_KEY_TYPE = {"oct": _HMAC, "RSA": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
+                "EC": ["ES256", "ES384", "ES512"], "OKP": ["EdDSA"]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,21 +129,29 @@ class Authenticator:
             raise JwtInvalid("Empty JWT is sent in Authorization header")
         if token.count(".") != 2:
             raise JwtInvalid("Expected 3 parts in JWT; got " + str(token.count(".") + 1))
+        try:
+            alg = jwt.get_unverified_header(token).get("alg")
+        except jwt.InvalidTokenError:
+            raise JwtInvalid("JWT cryptographic operation failed") from None
+        if alg not in self._algorithms:
+            raise JwtInvalid("Wrong or unsupported encoding algorithm",
+                             details="JWT is unsecured but expected 'alg' was not 'none'")
         last: Exception | None = None
         claims: Any = None
-        for key in self._keys:
+        # Only keys of the token's algorithm's type: an HS256 token is never
+        # checked against an RSA public key's bytes (key confusion).
+        for key, algorithms in self._keys:
+            if alg not in algorithms:
+                continue
             try:
                 # The signature only: the time and audience claims are checked
                 # below with PostgREST's rules and messages.
-                claims = jwt.decode(token, key, algorithms=self._algorithms, options=_SIGNATURE_ONLY)
+                claims = jwt.decode(token, key, algorithms=[alg], options=_SIGNATURE_ONLY)
                 break
-            except jwt.InvalidAlgorithmError:
-                raise JwtInvalid("Wrong or unsupported encoding algorithm",
-                                 details="JWT is unsecured but expected 'alg' was not 'none'") from None
             except jwt.InvalidTokenError as exc:
                 last = exc
         else:
-            if isinstance(last, jwt.InvalidSignatureError):
+            if last is None or isinstance(last, jwt.InvalidSignatureError):
                 raise JwtInvalid("No suitable key or wrong key type",
                                  details="None of the keys was able to decode the JWT")
             raise JwtInvalid("JWT cryptographic operation failed")
@@ -191,13 +202,13 @@ def _lookup(claims: Any, path: tuple[str | int, ...]) -> Any:
     return value if isinstance(value, (str, int, float)) else None
 
 
-def _load_keys(key: bytes | Mapping[str, Any] | None) -> tuple[list[Any], list[str]]:
+def _load_keys(key: bytes | Mapping[str, Any] | None) -> tuple[list[tuple[Any, list[str]]], list[str]]:
     """Bytes are an HMAC key, used as they are; a JWK Set allows asymmetric keys too."""
     if key is None:
         return [], []
     if isinstance(key, Mapping):
-        jwks = key.get("keys", [key])  # a lone JWK, should one be passed
-        return [jwt.PyJWK(dict(k)).key for k in jwks], _HMAC + _ASYMMETRIC
+        jwks = [jwt.PyJWK(dict(k)) for k in key.get("keys", [key])]  # a lone JWK, should one be passed
+        return [(k.key, _BY_KEY_TYPE[k.key_type]) for k in jwks], _HMAC + _ASYMMETRIC
     if not isinstance(key, (bytes, bytearray)):
         raise TypeError(f"an HMAC key is bytes, not {type(key).__name__}")
-    return ([bytes(key)], _HMAC) if key else ([], [])
+    return ([(bytes(key), _HMAC)], _HMAC) if key else ([], [])

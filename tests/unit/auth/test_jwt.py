@@ -221,3 +221,24 @@ def test_from_config_without_secret_or_anonymous_role():
         a.authenticate(None)
     with pytest.raises(JwtSecretMissing):
         a.authenticate(bearer({"role": "r"}))
+
+
+def test_hmac_token_against_an_rsa_key_is_refused_not_confused():
+    """Key confusion: an HS256 token "signed" with the RSA public key's bytes is a wrong key, never a crash."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = orjson.loads(RSAAlgorithm.to_jwk(private.public_key()))
+    auth = Authenticator(key={"keys": [jwk]}, anon_role="anon")
+    pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(b'{"role":"admin"}').rstrip(b"=").decode()
+    import hashlib
+    import hmac
+    signature = base64.urlsafe_b64encode(hmac.new(pem, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    forged = f"{header}.{payload}.{signature.rstrip(b'=').decode()}"
+    with pytest.raises(JwtInvalid, match="No suitable key"):
+        auth.authenticate("Bearer " + forged)
+    assert auth.authenticate("Bearer " + jwt.encode({"role": "admin"}, private, algorithm="RS256")).role == "admin"
