@@ -96,7 +96,7 @@ def _pool(conninfo: str, size: int, name: str, *, max_lifetime: float, max_idle:
         configure=_configure,
         max_lifetime=max_lifetime,
         max_idle=max_idle,
-        reconnect_timeout=0,  # keep trying for ever: the database may come back
+        reconnect_timeout=0,  # the pool stops after a failed retry; a waiting request makes it connect again
         open=False,
         name=name,
     )

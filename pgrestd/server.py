@@ -166,6 +166,9 @@ class PgrestdServer(BaseApplication):
         config = load_config(self.config_path, os.environ)
         if self.overrides:
             config = config.replace(**self.overrides)
+        # Reading the in-database configuration may log (the database is
+        # down): in pgrestd's format, at the file's level until then.
+        setup_logging(config.log_level)
         return apply_database_config(config)
 
     def load_config(self) -> None:

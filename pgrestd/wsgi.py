@@ -27,7 +27,10 @@ CONFIG_ENV = "PGRESTD_CONFIG"
 def _build():
     if STATE.config is None:
         try:
-            STATE.config = apply_database_config(load_config(os.environ.get(CONFIG_ENV) or None, os.environ))
+            config = load_config(os.environ.get(CONFIG_ENV) or None, os.environ)
+            # What reading the in-database configuration logs comes out in pgrestd's format.
+            setup_logging(config.log_level)
+            STATE.config = apply_database_config(config)
         except ConfigError as exc:
             print(f"pgrestd: {exc}", file=sys.stderr)
             raise SystemExit(1) from None

@@ -44,6 +44,7 @@ __all__ = [
     "handler_expression",
     "read_statement",
     "ref_sql",
+    "regconfig_input",
 ]
 
 _JSON_TYPES = frozenset(("json", "jsonb"))
@@ -61,6 +62,19 @@ def array_literal(values: tuple[str, ...] | list[str]) -> str:
         v = v.replace("\x00", "").replace("\\", "\\\\").replace('"', '\\"')
         items.append('"' + v + '"')
     return "{" + ",".join(items) + "}"
+
+
+def regconfig_input(language: str) -> str:
+    """The text to cast to ``regconfig`` for an fts language.
+
+    regconfig input reads an all-digit string as an OID, and an OID of no
+    configuration fails with XX000 "cache lookup failed" (a 500); such a
+    language is double-quoted so it is looked up as a name, and an unknown
+    one is 42704 (400).  Other names stay unquoted, so they are case-folded.
+    """
+    if language.isascii() and language.isdigit():
+        return '"' + language + '"'
+    return language
 
 
 class ReadBuilder(SqlBuilder):
@@ -163,11 +177,11 @@ class ReadBuilder(SqlBuilder):
         col = table.column_index.get(field.name)
         if field.json_path or (col is not None and (col.base_type or col.type) != "tsvector"):
             # PostgREST's ToTsVector: a text or json column is searched through to_tsvector.
-            lang = self.param(op.language) + "::regconfig, " if op.language else ""
+            lang = self.param(regconfig_input(op.language)) + "::regconfig, " if op.language else ""
             target = f"to_tsvector({lang}{self.field(qi, table, field)})"
         else:
             target = self.field(qi, table, field)
-        lang = self.param(op.language) + "::regconfig, " if op.language else ""
+        lang = self.param(regconfig_input(op.language)) + "::regconfig, " if op.language else ""
         return f"{target} {BY_KEY[op.operator].sql}({lang}{self.param(op.value)})"
 
     def logic(self, qi: str, table: Table, node: LogicNode | NullEmbedFilter) -> str:

@@ -81,6 +81,7 @@ def test_malformed_select_is_pgrst100(query_server):
         ("span=adj.[5,7)", [1]),
         ("body=fts.fox", [1, 3]),
         ("body=fts(english).foxes", [1, 3]),
+        ("body=fts(English).foxes", [1, 3]),
         ("body=plfts.quick brown", [1]),
         ("body=phfts.quick brown", [1]),
         ("body=wfts.dogs -lazy", [3]),
@@ -120,6 +121,16 @@ def test_unknown_operator_is_pgrst100(query_server):
     r = query_server.get("/items?id=foo.1")
     assert r.status_code == 400
     assert r.json()["code"] == "PGRST100"
+
+
+@pytest.mark.parametrize("language", ["0", "3748", "007", "4294967296", "english2", "1english"])
+def test_unknown_fts_language_is_400(query_server, language):
+    """An all-digit language is a configuration name, not an OID: unknown ones are 42704, never a 500."""
+    for column in ("body", "body_text"):
+        r = query_server.get(f"/items?select=id&{column}=fts({language}).fox")
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "42704"
+        assert "text search configuration" in r.json()["message"]
 
 
 def test_quoting_in_filter_values(query_server):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
 
+import psycopg
 import pytest
 import requests
 
@@ -239,3 +241,102 @@ def test_a_schema_that_does_not_exist_is_named_in_the_log(own_cluster, start):
         assert "'api'" not in server.log()
     finally:
         server.stop()
+
+
+# Every line the server writes: pgrestd's records (psycopg's among them), Gunicorn's own, the access log.
+_STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}"
+_PID_LEVEL = r"\[\d+\] \[(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\]"
+LINE_SHAPES = (
+    re.compile(rf"{_STAMP} {_PID_LEVEL} [\w.]+: \S"),
+    re.compile(rf"\[{_STAMP}\] {_PID_LEVEL} \S"),
+    re.compile(r'\S+ - \S+ \[[^\]]+\] "[^"]*" \d{3} '),
+)
+
+
+def unshaped_lines(log: str) -> list[str]:
+    """Lines that bypassed the log format (Python's last-resort handler writes bare messages)."""
+    return [line for line in log.splitlines() if not any(shape.match(line) for shape in LINE_SHAPES)]
+
+
+def test_database_down_at_start_is_logged_in_format(own_cluster, start):
+    """What the first reads of the database (in-database configuration, schema cache) log is formatted too."""
+    own_cluster.stop()
+    server = start(wait_ok=False)
+    try:
+        assert server.get("/films").status_code == 503
+        assert until(lambda: "could not read the in-database configuration" in server.log(), timeout=10)
+    finally:
+        server.stop()
+    log = server.log()
+    assert unshaped_lines(log) == [], log
+    (line,) = [ln for ln in log.splitlines() if "could not read the in-database configuration" in ln]
+    assert "[WARNING] pgrestd.config: " in line and "Connection refused" in line
+
+
+def test_pool_connection_failure_is_one_warning_line(own_cluster, start):
+    """A worker's pool failing to connect says so in pgrestd's format: level, to where, why, on one line.
+
+    The login role's password changes under a running server (the listener keeps its session, so
+    the database still counts as up) and the pool's sessions end: each reconnection is refused.
+    """
+    server = start(**{"db-pool-acquisition-timeout": 1})
+    try:
+        for _ in range(8):  # both workers open their pools
+            assert server.get("/films?select=id&limit=1").status_code == 200
+        own_cluster.execute("ALTER ROLE authenticator PASSWORD 'rotated';"
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE usename = 'authenticator' AND application_name = 'pgrestd'")
+
+        def refused() -> bool:
+            assert server.get("/films?select=id&limit=1").status_code >= 500
+            return "error connecting in 'pgrestd'" in server.log()
+
+        assert until(refused, timeout=30), server.log()
+    finally:
+        own_cluster.execute("ALTER ROLE authenticator PASSWORD 'authenticator'")
+        server.stop()
+    log = server.log()
+    assert unshaped_lines(log) == [], log
+    assert "Traceback" not in log
+    failures = [line for line in log.splitlines() if "error connecting in 'pgrestd'" in line]
+    assert failures
+    for line in failures:
+        assert "[WARNING] psycopg.pool: " in line, line
+        assert f'connection to server at "127.0.0.1", port {own_cluster.port} failed: ' in line, line
+        assert 'password authentication failed for user "authenticator"' in line, line
+
+
+def test_failed_statements_leave_no_psycopg_noise(own_cluster, start):
+    """A failure inside psycopg's pipeline is reported once, by pgrestd: psycopg's afterthought
+    ("error ignored terminating <psycopg.Pipeline ...>: ...") is not an operator's concern.
+
+    Requests no longer use psycopg's pipeline (protocol.py drives libpq's); the schema cache
+    still does, so its session is ended while it waits on a lock in the middle of its queries.
+    """
+    server = start()
+    try:
+        r = server.get("/films?id=eq.not-a-number")
+        assert r.status_code == 400 and r.json()["code"] == "22P02"
+        r = server.get("/films", headers={"Prefer": "timezone=Bogus/Zone"})  # the settings statement fails
+        assert r.status_code == 400 and r.json()["code"] == "22023"
+        with psycopg.connect(own_cluster.uri(dbname="demo")) as locker, \
+                psycopg.connect(own_cluster.uri(dbname="demo"), autocommit=True) as admin:
+            locker.execute("LOCK TABLE api.films IN ACCESS EXCLUSIVE MODE")
+            server.signal(signal.SIGHUP)
+
+            def ended() -> bool:
+                return admin.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'pgrestd schema cache' AND wait_event_type = 'Lock'").fetchone()[0] > 0
+
+            assert until(ended, timeout=20)
+            assert until(lambda: "still serving the previous one" in server.log(), timeout=20), server.log()
+            locker.rollback()
+        assert server.get("/films?select=id&limit=1").status_code == 200
+    finally:
+        server.stop()
+    log = server.log()
+    assert unshaped_lines(log) == [], log
+    (failed,) = [line for line in log.splitlines() if "still serving the previous one" in line]
+    assert "[ERROR] pgrestd.server: " in failed and "terminating connection due to administrator command" in failed
+    assert "error ignored" not in log and "pipeline aborted" not in log, log
