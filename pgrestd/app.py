@@ -59,13 +59,27 @@ def _headers(env: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
+# The environ key of a response's further header lines (Response.more_headers), for PgrestdApp.
+_MORE_HEADERS = "pgrestd.more_headers"
+
+
+def _wsgi_value(value: str) -> str:
+    if value.isascii():
+        return value
+    # WSGI carries header bytes as latin-1 text; PostgREST sends UTF-8 bytes.
+    return value.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
 def _write(req: falcon.Request, resp: falcon.Response, response: Response) -> None:
     resp.status = f"{response.status} {response.reason}" if response.reason else response.status
     for name, value in response.headers.items():
-        if not value.isascii():
-            # WSGI carries header bytes as latin-1 text; PostgREST sends UTF-8 bytes.
-            value = value.encode("utf-8", "surrogateescape").decode("latin-1")
-        resp.set_header(name, value)
+        if name.lower() == "set-cookie":
+            # Falcon refuses set_header for it; appended, each value is a line of its own.
+            resp.append_header(name, _wsgi_value(value))
+        else:
+            resp.set_header(name, _wsgi_value(value))
+    if response.more_headers:
+        req.env[_MORE_HEADERS] = [(name, _wsgi_value(value)) for name, value in response.more_headers]
     if req.method != "HEAD":
         resp.data = response.body
     elif response.status >= 400 or response.body:
@@ -80,6 +94,19 @@ class PgrestdApp(falcon.App):
     """Falcon's App with a handle on the pipeline, for the worker-exit hook."""
 
     pgrestd_api: Pipeline
+
+    def __call__(self, env: dict[str, Any], start_response: Any) -> Any:  # type: ignore[override]
+        """Falcon's, with the response's further lines of a header name added to what it sends.
+
+        Falcon keeps one line per header name (joining appended values with commas, Set-Cookie
+        aside); PostgREST sends each ``response.headers`` entry as a line of its own.
+        """
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            more = env.get(_MORE_HEADERS)
+            return start_response(status, headers + more if more else headers, exc_info)
+
+        return super().__call__(env, start)
 
 
 def create_app(config: Config, state: ProcessState = STATE, workers: int = 1) -> PgrestdApp:

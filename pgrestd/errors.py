@@ -422,8 +422,10 @@ def sqlstate_status(code: str, message: str, authenticated: bool = False) -> int
         return 403 if authenticated else 401
     if code == "42883" and message.startswith("function xmlagg("):
         return 406
-    if code.startswith("PT") and code[2:].isdigit():
-        return int(code[2:])
+    if code.startswith("PT"):
+        # 'P':'T':n -> the status n when n reads as a number, else 500: RAISE 'PT4AB' is no status.
+        digits = code[2:]
+        return int(digits) if digits.isascii() and digits.isdigit() else 500
     status = _STATUS_BY_CODE.get(code) or _STATUS_BY_CLASS.get(code[:2])
     return status or 400
 

@@ -37,6 +37,7 @@ from .request.model import QueryParams
 from .request.preferences import Count, Preferences, Transaction
 from .response import (
     Response,
+    add_default_vary,
     call_response,
     error_response,
     plan_response,
@@ -189,7 +190,7 @@ class Pipeline:
             planned = clock()
             outcome = None if action.tx is None else self.executor.run(action.tx)
             ran = clock()
-            response = action.render(outcome)
+            response = add_default_vary(action.render(outcome))
         except errors.ApiError as exc:
             response = self.refuse(exc)
             response.role = auth.role  # the access log names the role of a refused request too

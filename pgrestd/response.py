@@ -23,9 +23,13 @@ from .request.ranges import content_range, out_of_bounds, range_status
 from .transaction import Outcome
 
 __all__ = ["Response", "plan_response", "read_response", "error_response", "JSON_TYPE", "total_for", "server_timing",
-           "write_response", "call_response"]
+           "write_response", "call_response", "DEFAULT_VARY", "add_default_vary"]
 
 JSON_TYPE = "application/json; charset=utf-8"
+
+# What every rendered response varies on (PostgREST's toWaiResponse, App.hs): the media type, the
+# preferences and the range asked for.  Errors and CORS preflights go out without it.
+DEFAULT_VARY = "Accept, Prefer, Range"
 
 # Content-Location echoes the query string; beyond this length it is left out
 # rather than sent as a header line most HTTP clients refuse (64 KiB in
@@ -40,22 +44,39 @@ class Response:
     body: bytes = b""
     reason: str | None = None  # a custom reason phrase (RAISE SQLSTATE 'PGRST' status_text)
     role: str | None = None  # the database role the request ran as, for the access log
+    # Further header lines of a name already in ``headers``, sent after it in this order: a
+    # ``response.headers`` setting may name a header more than once, and each one is sent.
+    more_headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def add_default_vary(response: Response) -> Response:
+    """The default ``Vary`` of a rendered response, unless it has one (a ``response.headers`` setting
+    may set its own): PostgREST's toWaiResponse, ``[varyHeader | not $ varyHeaderPresent hdrs]``."""
+    for name in response.headers:
+        if name.lower() == "vary":
+            return response
+    response.headers["Vary"] = DEFAULT_VARY
+    return response
 
 
 def total_for(plan: ReadPlan, outcome: Outcome) -> int | None:
     """The table total for Content-Range: exact, planned, or PostgREST's estimate.
 
     ``count=estimated`` uses the exact count while it stays within
-    ``db-max-rows`` and the planner's estimate beyond it.
+    ``db-max-rows`` and beyond it the larger of that count and the planner's
+    estimate.  Without ``db-max-rows`` every count is beyond it: PostgREST
+    (MainTx) compares ``Just total > Nothing``, which holds, so the total is
+    then always the larger of the two.
     """
     if plan.count == Count.EXACT:
         return outcome.total
     if plan.count == Count.PLANNED:
         return outcome.planned_total
     if plan.count == Count.ESTIMATED:
-        if plan.max_rows is not None and outcome.total is not None and outcome.total > plan.max_rows:
-            return max(outcome.planned_total or 0, outcome.total)
-        return outcome.total
+        total, planned = outcome.total, outcome.planned_total
+        if total is not None and planned is not None and (plan.max_rows is None or total > plan.max_rows):
+            return max(planned, total)
+        return total
     return None
 
 
@@ -84,7 +105,12 @@ def plan_response(media: mt.MediaType, outcome: Outcome) -> Response:
 
 
 def apply_guc_overrides(response: Response, outcome: Outcome) -> Response:
-    """``response.status`` replaces the status; ``response.headers`` adds or replaces headers."""
+    """``response.status`` replaces the status; ``response.headers`` adds or replaces headers.
+
+    As PostgREST's addHeadersIfNotIncluded: a name in the setting (compared case-insensitively)
+    replaces pgrestd's header of that name, and every entry is sent, so a name given twice goes
+    out as two header lines, in the setting's order.
+    """
     if outcome.response_status is not None:
         text = outcome.response_status.decode() if isinstance(outcome.response_status, bytes) \
             else outcome.response_status
@@ -100,13 +126,19 @@ def apply_guc_overrides(response: Response, outcome: Outcome) -> Response:
         if not isinstance(items, list):
             raise GucHeadersError()
         lower = {k.lower(): k for k in response.headers}
+        given: set[str] = set()  # the names this setting has set already
         for item in items:
             if not isinstance(item, dict) or len(item) != 1:
                 raise GucHeadersError()
             (name, value), = item.items()
             if not isinstance(value, str):
                 raise GucHeadersError()
-            existing = lower.get(name.lower())
+            key = name.lower()
+            if key in given:
+                response.more_headers.append((name, value))
+                continue
+            given.add(key)
+            existing = lower.get(key)
             if existing is not None:
                 del response.headers[existing]
             response.headers[name] = value

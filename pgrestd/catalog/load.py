@@ -140,8 +140,7 @@ def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
         schemas=schemas,
         tables=tables,
         foreign_keys=foreign_keys,
-        # Overloads with the fewest arguments first, as PostgREST orders them.
-        functions={k: tuple(sorted(v, key=lambda f: len(f.input_args))) for k, v in functions.items()},
+        functions={k: tuple(sorted(v, key=overload_order)) for k, v in functions.items()},
         server_version=version,
         relationship_index=origin_index,
         relationship_schema_index=schema_index,
@@ -220,6 +219,34 @@ def _key_dependency(r: Mapping[str, Any]) -> KeyDependency:
         kind=r["constraint_type"],
         columns=tuple((col, tuple(view_cols)) for col, view_cols in r["column_dependencies"]),
     )
+
+
+# PostgREST's order of FuncVolatility (Volatile < Stable < Immutable) and of
+# hasql's IsolationLevel (ReadCommitted < RepeatableRead < Serializable).
+_VOLATILITY_ORDER = {"v": 0, "s": 1, "i": 2}
+_ISOLATION_ORDER = {"read committed": 0, "repeatable read": 1, "serializable": 2}
+
+
+def overload_order(fn: Function) -> tuple[Any, ...]:
+    """The sort key of the overloads of one function: PostgREST's ``Ord Routine``.
+
+    Its schema cache sorts each function's overloads (decodeFuncs), and lists
+    PGRST203's candidates in that order: the fewest parameters first, then
+    by the routine's fields in declaration order: the description (none
+    first), the parameters (name, type, type widened to any length,
+    required, variadic), the return type (single before a set, a scalar
+    before a composite, then its schema and name), the volatility, the
+    variadic flag, the isolation level and the settings.
+    """
+    params = tuple((a.name, a.type, a.type_max_length or a.type, not a.has_default, a.variadic)
+                   for a in fn.input_args)
+    description = (0, "") if fn.description is None else (1, fn.description)
+    returns = (fn.returns_set, fn.return_composite, fn.return_type_schema, fn.return_type_name,
+               fn.return_composite and fn.return_composite_alias)
+    isolation = (-1 if fn.isolation_level is None
+                 else _ISOLATION_ORDER.get(fn.isolation_level.lower(), len(_ISOLATION_ORDER)))
+    return (len(params), description, params, returns, _VOLATILITY_ORDER.get(fn.volatility, 0),
+            fn.has_variadic, isolation, fn.settings)
 
 
 def _function(r: Mapping[str, Any]) -> Function:

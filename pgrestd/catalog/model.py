@@ -247,7 +247,8 @@ class Catalog:
         """Every relationship whose origin is ``schema.name``.
 
         PostgREST's findRel only considers targets in the request's schema
-        (it looks up ``(origin, schema)`` in its RelationshipsMap); pass
+        (it looks up ``(origin, schema)`` in its RelationshipsMap, where a
+        computed relationship is filed under its function's schema); pass
         ``foreign_schema`` to get exactly that candidate list.
         """
         if foreign_schema is None:

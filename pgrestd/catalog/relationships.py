@@ -12,7 +12,7 @@ from .model import Cardinality, ColumnPairs, ForeignKey, Junction, QualifiedName
 
 __all__ = [
     "ComputedRelationshipRow", "KeyDependency", "derive_relationships", "index_relationships",
-    "relationship_sort_key", "view_primary_keys",
+    "relationship_key_schema", "relationship_sort_key", "view_primary_keys",
 ]
 
 
@@ -274,10 +274,20 @@ def relationship_sort_key(rel: Relationship) -> tuple[Any, ...]:
     return (0, rel.table, rel.foreign_table, rel.is_self, card, rel.table_is_view, rel.foreign_table_is_view)
 
 
+def relationship_key_schema(rel: Relationship) -> str:
+    """The schema PostgREST files a relationship under, beside its origin (its RelationshipsMap key).
+
+    The foreign table's schema; for a computed relationship, its function's
+    schema (getOverrideRelationshipsMap keys it by the function), so only a
+    function of the request's schema relates two of its relations.
+    """
+    return rel.function[0] if rel.function is not None else rel.foreign_table[0]
+
+
 def index_relationships(
     rels: Iterable[Relationship],
 ) -> tuple[dict[QualifiedName, tuple[Relationship, ...]], dict[tuple[str, str, str], tuple[Relationship, ...]]]:
-    """Relationships by origin, and by origin and target schema, each list in PostgREST's order."""
+    """Relationships by origin, and by origin and key schema (relationship_key_schema), in PostgREST's order."""
     by_origin: dict[QualifiedName, list[Relationship]] = defaultdict(list)
     for rel in rels:
         by_origin[rel.table].append(rel)
@@ -288,7 +298,7 @@ def index_relationships(
         origin_index[origin] = tuple(found)
         by_schema: dict[str, list[Relationship]] = defaultdict(list)
         for rel in found:
-            by_schema[rel.foreign_table[0]].append(rel)
+            by_schema[relationship_key_schema(rel)].append(rel)
         for schema, group in by_schema.items():
             schema_index[(origin[0], origin[1], schema)] = tuple(group)
     return origin_index, schema_index

@@ -68,8 +68,9 @@ class _UnknownColumns(Mapping[str, Column]):
 
     A result that is not a relation's rows (a scalar, TABLE, OUT parameters,
     a composite type) has no columns in the catalog; PostgREST then walks a
-    JSON path with ``to_jsonb`` and searches text with ``to_tsvector``
-    whatever the column's type, as it does for any type it does not know.
+    JSON path with ``to_jsonb`` whatever the column's type, as it does for any
+    type it does not know, and full-text searches the column as it is (its
+    unknownField carries no ``to_tsvector``).
     """
 
     def __getitem__(self, name: str) -> Column:

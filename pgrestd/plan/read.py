@@ -15,6 +15,7 @@ from .. import fuzzy
 from .. import media as mt
 from ..catalog import Catalog, Table
 from ..catalog.model import Cardinality, ForeignKey, MediaHandler, QualifiedName, Relationship
+from ..catalog.relationships import relationship_key_schema
 from ..errors import (
     AggregatesNotAllowed,
     AmbiguousRelBetween,
@@ -269,7 +270,8 @@ class _TreeBuilder:
 
     def build(self, table: Table, items: tuple[SelectItem, ...], top: RowRange,
               source: tuple[str, str] | None = None) -> ReadNode:
-        root = self._node(table, items, path=(), depth=0, parent=None, embed=None, top=top, source=source)
+        root = self._node(table, items, path=(), depth=0, parent=None, embed=None, top=top, source=source,
+                          has_agg=False)
         self._check_unused_paths(root)
         return hoist_spread_aggregates(root)[0]
 
@@ -287,7 +289,8 @@ class _TreeBuilder:
 
     def _node(self, table: Table, items: tuple[SelectItem, ...], *, path: tuple[frozenset[str], ...], depth: int,
               parent: ReadNode | None, embed: SelectEmbed | None, top: RowRange | None = None,
-              rel: Relationship | None = None, source: tuple[str, str] | None = None) -> ReadNode:
+              rel: Relationship | None = None, source: tuple[str, str] | None = None,
+              has_agg: bool) -> ReadNode:
         fields: list[SelectField] = []
         embeds: list[SelectEmbed] = []
         for item in items:
@@ -297,9 +300,14 @@ class _TreeBuilder:
                 if item.aggregate is not None and not self.aggregates_enabled:
                     raise AggregatesNotAllowed()
                 fields.append(item)
-        if (embed is not None and embed.spread and rel is not None and not rel.to_one) or self._has_reps(table):
-            # expandStars: a to-many spread aggregates each column separately,
-            # and columns with a data representation are formatted one by one.
+        # expandStars: ``*`` becomes the table's columns under an aggregate of
+        # this node or of an ancestor (GROUP BY names every column then, the
+        # spread ones too) and in a to-many spread, which aggregates each
+        # column separately; columns with a data representation are formatted
+        # one by one.
+        has_agg = (has_agg or any(f.aggregate is not None for f in fields)
+                   or (embed is not None and embed.spread and rel is not None and not rel.to_one))
+        if has_agg or self._has_reps(table):
             fields = [f for item in fields for f in _expand_star(table, item)]
         node = ReadNode(table=table, select=tuple(fields), where=(), order=(), range=ALL, depth=depth)
         if source is not None:
@@ -313,7 +321,7 @@ class _TreeBuilder:
             target = self._target_table(child_rel)
             child_path = path + (self._names(child_embed),)
             children.append(self._node(target, child_embed.children, path=child_path, depth=depth + 1,
-                                       parent=node, embed=child_embed, rel=child_rel))
+                                       parent=node, embed=child_embed, rel=child_rel, has_agg=has_agg))
         node = replace(node, children=tuple(children))
         return self._add_query_parts(node, path, top)
 
@@ -342,9 +350,19 @@ class _TreeBuilder:
         return replace(node, from_alias=from_alias, join=conds, **common)
 
     def _target_table(self, rel: Relationship) -> Table:
+        """The relation ``rel`` embeds.
+
+        A relationship may lead to a relation the schema cache keeps no entry for: a partition
+        with a foreign key of its own (partitions are left out of the relations, not their keys).
+        PostgREST embeds it all the same (findRel never looks the target up among the tables)
+        and knows none of its columns, so its fields resolve as unknown: so does a relation
+        without columns here.
+        """
         table = self.catalog.table(*rel.foreign_table)
-        if table is None:  # pragma: no cover - the catalog only relates known relations
-            raise TableNotFound(rel.foreign_table[0], rel.foreign_table[1])
+        if table is None:
+            schema, name = rel.foreign_table
+            table = Table(schema=schema, name=name, kind="r", description=None, columns=(), primary_key=(),
+                          insertable=False, updatable=False, deletable=False)
         return table
 
     # -- filters, order, ranges of a node -------------------------------------
@@ -460,12 +478,15 @@ def hoist_spread_aggregates(node: ReadNode) -> tuple[ReadNode, list[HoistedAggre
             if item.aggregate is None:
                 fields.append(item)
                 continue
-            name = output_name(item) or item.field.name
-            hoisted.append(HoistedAggregate(node.agg_alias, name, item.aggregate, item.aggregate_cast, item.alias))
+            # addAliases: an aggregate in a spread is named after its function
+            # unless aliased, so the bare column selected here (a JSON path's
+            # last key, or a column also selected as it is) cannot clash.
+            name = item.alias if item.alias is not None else item.aggregate.value
+            hoisted.append(HoistedAggregate(node.agg_alias, name, item.aggregate, item.aggregate_cast, name))
             # expandStars tags a spread's count() as the full row: its columns
             # would otherwise clash with the ones selected beside it.
             full_row = item.field.name == "*" and not item.field.json_path
-            fields.append(replace(item, aggregate=None, aggregate_cast=None, full_row=full_row))
+            fields.append(replace(item, alias=name, aggregate=None, aggregate_cast=None, full_row=full_row))
         select = tuple(fields)
         hoisted += [replace(agg, agg_alias=node.agg_alias) for agg in from_children]
         applied: tuple[HoistedAggregate, ...] = ()
@@ -526,7 +547,8 @@ def no_relationship_error(catalog: Catalog, schema: str, parent: str, child: str
                + (f"' using the hint '{hint}" if hint else "")
                + f"' in the schema '{schema}', but no matches were found.")
     # Error.noRelBetweenHint.  PostgREST looks (schema.parent, schema) up in
-    # its RelationshipsMap.  Found: the closest foreign table name of those
+    # its RelationshipsMap, where a computed relationship is filed under its
+    # function's schema.  Found: the closest foreign table name of those
     # relationships (a computed relationship's is the table its function
     # returns), by Fuzzy.get (score 0.33), but nothing when ``child`` is one
     # of them (score 1).  Not found: the closest origin name among the map's
@@ -547,7 +569,8 @@ def no_relationship_error(catalog: Catalog, schema: str, parent: str, child: str
 def _relationship_origins(catalog: Catalog, schema: str) -> set[QualifiedName]:
     """The origins PostgREST's RelationshipsMap has an ``(origin, schema)`` key for.
 
-    Those with a relationship to a relation of ``schema``, and also those
+    Those with a relationship filed under ``schema`` (to a relation of it,
+    or computed by a function of it: relationship_key_schema), and also those
     whose only such relationships are many-to-many through a junction in a
     schema that is not exposed: PostgREST derives these and then drops them
     (SchemaCache.removeInternal), which leaves their key with an empty list.
@@ -555,7 +578,7 @@ def _relationship_origins(catalog: Catalog, schema: str) -> set[QualifiedName]:
     many-to-one foreign keys of such a table stand for a junction here.
     """
     origins = {origin for origin, rels in catalog.relationship_index.items()
-               if any(r.foreign_table[0] == schema for r in rels)}
+               if any(relationship_key_schema(r) == schema for r in rels)}
     exposed = frozenset(catalog.schemas)
     hidden: dict[QualifiedName, list[ForeignKey]] = {}
     for fk in catalog.foreign_keys:

@@ -132,9 +132,12 @@ class ReadBuilder(SqlBuilder):
             expr = f"{item.aggregate.upper()}({'*' if item.field.name == '*' else expr})"
             if item.aggregate_cast:
                 expr = f"CAST({expr} AS {item.aggregate_cast})"
-        name = output_name(item)
-        if name is None and item.aggregate is not None:
-            name = item.aggregate.value
+        if item.aggregate is None:
+            name = output_name(item)
+        else:
+            # An aggregate is named after its function unless aliased, whatever
+            # its input (PostgREST's addAliases leaves it to PostgreSQL).
+            name = item.alias if item.alias is not None else item.aggregate.value
         return expr + (" AS " + ident(name) if name is not None else "")
 
     # -- filters ---------------------------------------------------------------
@@ -175,8 +178,11 @@ class ReadBuilder(SqlBuilder):
 
     def _fts(self, qi: str, table: Table, field: Field, op: FullTextSearch) -> str:
         col = table.column_index.get(field.name)
-        if field.json_path or (col is not None and (col.base_type or col.type) != "tsvector"):
-            # PostgREST's ToTsVector: a text or json column is searched through to_tsvector.
+        if col is not None and col.type and (col.base_type or col.type) != "tsvector":
+            # PostgREST's ToTsVector: a column of a known type other than tsvector (or a domain
+            # over it) is searched through to_tsvector.  A field of unknown type (unknownField:
+            # not a column of the relation, or a column of a function's TABLE or OUT result) is
+            # searched as it is, whatever its JSON path.
             lang = self.param(regconfig_input(op.language)) + "::regconfig, " if op.language else ""
             target = f"to_tsvector({lang}{self.field(qi, table, field)})"
         else:
@@ -297,7 +303,11 @@ class ReadBuilder(SqlBuilder):
         """groupF: with an aggregate here or hoisted from a spread, group by everything else selected.
 
         That is the plain fields, the JSON embeds by their output name and the
-        spread columns that are not aggregated.
+        spread columns that are not aggregated.  ``*`` stands for every column:
+        ``GROUP BY t.*`` groups by the row, which does not make its columns
+        groupable (42803), so it is grouped by each column.  The planner
+        expands it already under an aggregate (expandStars); a star left for a
+        spread whose aggregate is hoisted from a sibling is expanded here.
         """
         if not node.spread_aggregates and not any(s.aggregate is not None for s in select):
             return ""
@@ -307,14 +317,15 @@ class ReadBuilder(SqlBuilder):
                 continue
             if s.alias is not None:
                 terms.append(ident(s.alias))
+            elif s.field.name == "*" and not s.field.json_path:
+                terms += [qi + "." + ident(c.name) for c in table.columns]
             else:
                 terms.append(self.field(qi, table, s.field))
         hoisted = {(h.agg_alias, h.name) for h in node.spread_aggregates}
         for child in node.children:
             if child.spread:
                 agg = ident(child.agg_alias)
-                terms += [f"{agg}.*" if n == "*" else f"{agg}.{ident(n)}"
-                          for n in _spread_names(child, expand_star=not child.to_one)
+                terms += [f"{agg}.{ident(n)}" for n in _spread_names(child, expand_star=True)
                           if (child.agg_alias, n) not in hoisted]
             elif not child.is_empty_embed:
                 terms.append(ident(child.output_name))
@@ -361,7 +372,8 @@ def _spread_names(node: ReadNode, expand_star: bool = False) -> list[str]:
     """
     names = []
     for s in node.select:
-        if expand_star and s.field.name == "*" and not s.field.json_path and s.aggregate is None:
+        if (expand_star and s.field.name == "*" and not s.field.json_path and s.aggregate is None
+                and not s.full_row):
             names.extend(c.name for c in node.table.columns)
         else:
             names.append(s.alias or output_name(s) or s.field.name)

@@ -55,6 +55,44 @@ def test_count_in_a_to_one_spread_counts_parent_rows(server):
     assert r.json() == [{"name": "books", "orders": 3}, {"name": "games", "orders": 2}]
 
 
+def test_aggregate_beside_a_spread_of_every_column_inside_nested_embeds(server):
+    # count() next to ...category_details(*): the GROUP BY names each of the spread's columns.
+    r = server.get("/categories?select=name,orders(categories(count(),...category_details(*)))&order=id")
+    assert r.status_code == 200, r.text
+    books = {"categories": {"count": 1, "category_id": 1, "shelf": "A1"}}
+    games = {"categories": {"count": 1, "category_id": 2, "shelf": "B2"}}
+    assert r.json() == [{"name": "books", "orders": [books] * 3}, {"name": "games", "orders": [games] * 2}]
+
+
+def test_star_beside_an_aggregate_is_grouped_by_each_column(server):
+    r = server.get("/category_details?select=*,n:count()&order=category_id")
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"category_id": 1, "shelf": "A1", "n": 1}, {"category_id": 2, "shelf": "B2", "n": 1}]
+    r = server.get("/orders?select=n:count(),...categories(...category_details(*))")
+    assert r.status_code == 200, r.text
+    assert sorted(r.json(), key=lambda row: row["category_id"]) == [
+        {"n": 3, "category_id": 1, "shelf": "A1"}, {"n": 2, "category_id": 2, "shelf": "B2"}]
+
+
+def test_cast_of_an_aggregate_input_applies_inside_the_aggregate(server):
+    # sum("amount"::int) adds the rounded amounts: 10 + 6 + 20 + 1 + 3, not 39.75.
+    assert server.get("/orders?select=amount::int.sum()").json() == [{"sum": 40}]
+    # The aggregate is named after its function, not after the JSON key it sums.
+    r = server.get("/meters?select=data->>kwh::integer.sum()")
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"sum": 24}]
+    assert server.get("/meters?select=s:data->>kwh::integer.sum()::text").json() == [{"s": "24"}]
+    assert server.get("/meters?select=data->>kwh::int.max(),n:count()").json() == [{"max": 12, "n": 3}]
+
+
+def test_aggregate_in_a_spread_is_named_after_its_function(server):
+    # The spread selects category_id twice: as the aggregate's input and as it is.
+    r = server.get("/categories?select=name,...category_details(category_id.sum(),category_id)&order=name")
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"name": "books", "sum": 1, "category_id": 1},
+                        {"name": "games", "sum": 2, "category_id": 2}]
+
+
 def test_aggregates_in_a_to_many_spread_are_not_implemented(server):
     r = server.get("/categories?select=name,...orders(amount.sum())")
     assert r.status_code == 400

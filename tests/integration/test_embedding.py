@@ -131,6 +131,23 @@ def test_unknown_relationship_is_pgrst200(embed_server):
                                "in the schema 'api', but no matches were found.")
 
 
+def test_computed_relationship_of_another_schemas_function_neither_embeds_nor_hints(embed_server):
+    # hidden.memo_tags(api.memo) returns api.tag rows, but PostgREST files it under the schema
+    # "hidden": memo has no relationship in api, and the hint looks for a parent like "memo".
+    r = embed_server.get("/memo?select=id,memo_tags(label)")
+    assert r.status_code == 400, r.text
+    assert r.json() == {
+        "code": "PGRST200",
+        "message": "Could not find a relationship between 'memo' and 'memo_tags' in the schema cache",
+        "details": ("Searched for a foreign key relationship between 'memo' and 'memo_tags' in the schema 'api', "
+                    "but no matches were found."),
+        "hint": None,
+    }
+    r = embed_server.get("/memo?select=id,tags(label)")
+    assert r.status_code == 400
+    assert r.json()["hint"] is None
+
+
 def test_filter_on_unselected_embed_is_pgrst108(embed_server):
     r = embed_server.get("/clients?select=name&projects.name=eq.IOS")
     assert r.status_code == 400

@@ -317,6 +317,16 @@ def test_ambiguous_overloads_are_pgrst203(rpc):
     }
 
 
+def test_ambiguous_overloads_are_listed_in_postgrests_order(rpc):
+    # The schema cache's order of overloads: the fewest parameters first, then by the parameters
+    # (name, then type), whatever order the functions were created in.
+    r = rpc.get("/rpc/ambiguous_order?x=1")
+    assert r.status_code == 300
+    assert r.json()["message"] == (
+        "Could not choose the best candidate function between: rpc.ambiguous_order(x => integer), "
+        "rpc.ambiguous_order(x => text), rpc.ambiguous_order(x => text, y => integer)")
+
+
 # -- transactions ----------------------------------------------------------------------------
 
 
