@@ -291,7 +291,7 @@ class Server:
                 r = requests.get(self.url + "/", timeout=2)
                 if not wait_ok or r.status_code != 503:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a worker still booting may be slow to answer
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"pgrestd did not answer within {timeout}s:\n{self.log()}")

@@ -12,6 +12,7 @@ import jwt
 import orjson
 
 from .. import metrics
+from ..config import load_jwks
 from ..errors import AnonymousDisabled, JwtClaimsInvalid, JwtInvalid, JwtSecretMissing
 from ..lru import LruCache
 
@@ -207,7 +208,9 @@ def _load_keys(key: bytes | Mapping[str, Any] | None) -> tuple[list[tuple[Any, l
     if key is None:
         return [], []
     if isinstance(key, Mapping):
-        jwks = [jwt.PyJWK(dict(k)) for k in key.get("keys", [key])]  # a lone JWK, should one be passed
+        # The configuration check loads them the same way, so a key PyJWT cannot use is refused
+        # when the configuration is read rather than when every worker boots.
+        jwks = load_jwks(key)
         return [(k.key, _BY_KEY_TYPE[k.key_type]) for k in jwks], _HMAC + _ASYMMETRIC
     if not isinstance(key, (bytes, bytearray)):
         raise TypeError(f"an HMAC key is bytes, not {type(key).__name__}")

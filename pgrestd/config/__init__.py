@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .dump import dump_config, example_config
-from .parse import Config, config_from_mapping, decode_jwt_secret, load_config, parse_conf_text
+from .parse import Config, config_from_mapping, decode_jwt_secret, load_config, load_jwks, parse_conf_text
 from .settings import SETTINGS, ConfigError, Setting, env_name
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "env_name",
     "example_config",
     "load_config",
+    "load_jwks",
     "parse_conf_text",
 ]

@@ -16,9 +16,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .settings import APP_SETTINGS_PREFIX, BY_NAME, RETIRED, SETTINGS, ConfigError, Setting, env_name
+import jwt
 
-__all__ = ["Config", "config_from_mapping", "decode_jwt_secret", "load_config", "parse_conf_text"]
+from .settings import (
+    APP_SETTINGS_PREFIX,
+    BY_NAME,
+    NUL_PROBLEM,
+    RETIRED,
+    SETTINGS,
+    ConfigError,
+    Setting,
+    env_name,
+    show,
+)
+
+__all__ = ["Config", "config_from_mapping", "decode_jwt_secret", "load_config", "load_jwks", "parse_conf_text"]
 
 _APP_ENV_PREFIX = "PGRST_APP_SETTINGS_"
 
@@ -490,6 +502,29 @@ def decode_jwt_secret(secret: str, is_base64: bool) -> bytes | dict[str, Any]:
     return raw
 
 
+# The JWK key types the authenticator verifies with (RFC 7518 §6: oct, RSA, EC; RFC 8037: OKP).
+_JWK_TYPES = ("oct", "RSA", "EC", "OKP")
+
+
+def load_jwks(jwks: Mapping[str, Any]) -> list[jwt.PyJWK]:
+    """The keys of a JWK Set as decode_jwt_secret returns it; ValueError says which key is unusable and why."""
+    keys: list[jwt.PyJWK] = []
+    for number, member in enumerate(jwks.get("keys", [jwks]), 1):  # a lone JWK, should one be passed
+        where = f"JSON Web Key {number}"
+        if not isinstance(member, Mapping):
+            raise ValueError(f"{where} is not a JSON object")
+        try:
+            key = jwt.PyJWK(dict(member))
+        except KeyError as exc:
+            raise ValueError(f'{where} lacks the "{exc.args[0]}" member') from None
+        except Exception as exc:  # PyJWT's own errors, and what malformed members make its loaders raise
+            raise ValueError(f"{where} is not usable: {exc}") from None
+        if key.key_type not in _JWK_TYPES:
+            raise ValueError(f"{where} has the unsupported key type {key.key_type!r}")
+        keys.append(key)
+    return keys
+
+
 def _check_secret(secret: str, is_base64: bool) -> str | None:
     # A JWK or JWK Set is used as is; anything else is an HMAC key of at least 32 bytes (PostgREST 13, #3607).
     try:
@@ -498,11 +533,21 @@ def _check_secret(secret: str, is_base64: bool) -> str | None:
         return str(exc)
     if isinstance(key, bytes) and len(key) < 32:
         return "the secret must be at least 32 characters long (or be a JSON Web Key or Key Set)"
+    if isinstance(key, dict):
+        # The workers load the keys the same way when they boot: one PyJWT cannot use would stop
+        # every worker. PostgREST would take such JSON as an HMAC secret, which hides the mistake.
+        try:
+            load_jwks(key)
+        except ValueError as exc:
+            return str(exc)
     return None
 
 
 def _read_at_file(setting: Setting, name: str, value: str, origin: str) -> str:
     """Read "@path": db-uri is stripped, jwt-secret loses one trailing newline (Config.hs, read*File)."""
+    if "\x00" in value:
+        # No file name holds one: open() would raise ValueError, not an error that names the key.
+        raise ConfigError(f"cannot read {show(value)}: a file name cannot contain NUL", key=name, origin=origin)
     try:
         content = Path(value[1:]).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -515,6 +560,9 @@ def _read_at_file(setting: Setting, name: str, value: str, origin: str) -> str:
 def _app_text(raw: object, key: str, origin: str) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
+    if isinstance(raw, str) and "\x00" in raw:
+        # Every request sets it with set_config(), and PostgreSQL text cannot hold a NUL.
+        raise ConfigError(NUL_PROBLEM, key=key, origin=origin)
     if isinstance(raw, (str, int, Decimal)):
         return str(raw)
     raise ConfigError("expected a string", key=key, origin=origin)

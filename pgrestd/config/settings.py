@@ -132,6 +132,15 @@ def _check_header_name(value: object) -> str | None:
     return None
 
 
+# Names, paths, URIs and the values PostgreSQL receives cannot hold a NUL character (PostgreSQL text
+# cannot store one), so only jwt-secret, which is just key bytes, may contain it.
+NUL_PROBLEM = "must not contain a NUL character (\\u0000)"
+
+# The longest time a setting in seconds may give (68 years): the timers it ends up in (thread waits,
+# select) overflow near 2**33 seconds, and a larger value would stop the workers or the pool's scheduler.
+MAX_SECONDS = 2**31 - 1
+
+
 # -- the row ------------------------------------------------------------------
 
 
@@ -176,6 +185,8 @@ class Setting:
                 if raw == word:
                     return meaning
         value = _CONVERTERS[self.kind](self, raw)
+        if (self.kind == "str" and "\x00" in value) or (self.kind == "list" and any("\x00" in v for v in value)):
+            raise ValueError(NUL_PROBLEM)
         if isinstance(value, int) and not isinstance(value, bool):
             low, high = self.minimum, self.maximum
             if low is not None and high is not None and not low <= value <= high:
@@ -295,18 +306,19 @@ SETTINGS: tuple[Setting, ...] = (
         "serves one request at a time and holds its own connections, so it never waits here: excess "
         "requests wait in the listening socket's backlog (or in the reverse proxy) instead. The wait "
         "applies to gthread workers with more threads than connections, and while the database gives "
-        "no connection.",
-        minimum=0,
+        "no connection. At least 1: with 0 no request could ever get a connection.",
+        minimum=1, maximum=MAX_SECONDS,
     ),
     Setting(
         "db-pool-max-lifetime", "int", 1800,
         "Seconds after which a pool connection is closed and replaced.",
-        minimum=0,
+        minimum=0, maximum=MAX_SECONDS,
     ),
     Setting(
         "db-pool-max-idletime", "int", 30,
-        "Seconds after which an unused pool connection is closed.",
-        aliases=("db-pool-timeout",), minimum=0,
+        "Seconds after which an unused pool connection is closed. At least 1: the pool looks for idle "
+        "connections this often, so 0 would keep every worker busy looking.",
+        aliases=("db-pool-timeout",), minimum=1, maximum=MAX_SECONDS,
     ),
     Setting(
         "db-pool-automatic-recovery", "bool", True,
@@ -377,7 +389,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "db-read-replicas-max-lag", "int", 5,
         "Seconds a replica may lag behind the primary (replay of received WAL) before reads avoid it.",
-        extension=True, minimum=0,
+        extension=True, minimum=0, maximum=MAX_SECONDS,
     ),
     Setting(
         "db-channel-uri", "str", None,
@@ -415,7 +427,7 @@ SETTINGS: tuple[Setting, ...] = (
         "jwt-cache-max-lifetime", "int", 0,
         "PostgREST 12-13's cache knob: the longest a cached JWT is trusted, in seconds; 0 means until its "
         "exp claim. Kept so those files load; jwt-cache-max-entries turns the cache on and off.",
-        minimum=0,
+        minimum=0, maximum=MAX_SECONDS,
     ),
     # server-*
     Setting(
@@ -480,12 +492,12 @@ SETTINGS: tuple[Setting, ...] = (
         "gets no answer); 0, the default, never: PostgREST has no request timeout, and the database's "
         "statement_timeout (per role, or hoisted from a function) is the tool that ends long statements "
         "with a proper error.",
-        extension=True, minimum=0,
+        extension=True, minimum=0, maximum=MAX_SECONDS,
     ),
     Setting(
         "server-graceful-timeout", "int", 30,
         "Seconds workers get to finish in-flight requests on reload or shutdown.",
-        extension=True, minimum=0,
+        extension=True, minimum=0, maximum=MAX_SECONDS,
     ),
     Setting(
         "server-max-request-line", "int", 0,

@@ -875,7 +875,7 @@ def test_dump_round_trip_rich(tmp_path: Path) -> None:
             "db-hoisted-tx-settings": ",",
             "db-max-rows": 1000,
             "db-tx-end": "rollback",
-            "jwt-secret": '{"keys": [{"kty": "oct", "k": "$ecret"}]}',
+            "jwt-secret": '{"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "$ecret"}]}',
             "jwt-aud": "urn:aud",
             "server-host": "*",
             "server-port": 0,
