@@ -10,7 +10,7 @@ CONFORMANCE ?= ../shared/conformance
 
 export PG_BIN
 
-.PHONY: help venv postgres postgis run stop clean test deploy-test reliability reliability-short soak unit conformance bench bench-minimal lint
+.PHONY: help venv postgres postgis node run stop clean test deploy-test reliability reliability-short soak unit conformance bench bench-minimal lint
 
 help:
 	@echo "make run          serve the demo API on http://127.0.0.1:3000 (embedded database)"
@@ -43,6 +43,13 @@ postgres:
 	    postgresql-15 systemd pgbouncer nginx-light >/dev/null; \
 	fi
 
+# Node.js and npm for the postgrest-js client tests (their npm packages install on first use).
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing Node.js and npm from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+
 postgis:
 	@if [ ! -e /usr/share/postgresql/15/extension/postgis.control ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; \
@@ -67,7 +74,7 @@ clean: stop
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
-test: venv postgres
+test: venv postgres node
 	$(BIN)/pytest -q tests --ignore=tests/deploy
 
 # Primary + standby, PgBouncer, two pgrestd instances and nginx under load (~25 s).
