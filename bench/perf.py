@@ -8,7 +8,13 @@ pgrestd's ratios per workload, keeps the harness's JSON, writes the table to
 ``bench/RESULTS.md``, then times schema-cache loads of 1,000 and 10,000
 tables.  Only ratios within one run count: the machines are noisy.
 
-    python bench/perf.py [--rounds 2] [--workloads W1,W4] [--skip-schema-cache] [-- extra bench.sh args]
+    python bench/perf.py [--rounds 2] [--workloads W1,W4] [--skip-schema-cache] [--setting KEY=VALUE ...]
+                         [-- extra bench.sh args]
+
+``--setting`` runs pgrestd with more configuration (e.g. ``server-etag-enabled=true``) to measure
+what a feature costs: such a run prints its table and leaves ``bench/RESULTS.md`` alone. Sections
+of RESULTS.md that other commands write (between ``<!-- name: begin -->`` and ``<!-- name: end -->``,
+such as ``make soak``'s) are kept when the table is rewritten.
 """
 
 from __future__ import annotations
@@ -67,9 +73,9 @@ def setup() -> None:
     SETUP_DONE.touch()
 
 
-def run_harness(extra: list[str], rounds: int, workloads: str | None) -> Path:
+def run_harness(extra: list[str], rounds: int, workloads: str | None, settings: list[str]) -> Path:
     conf = PERF / "pgrestd.conf"
-    conf.write_text(CONFIG)
+    conf.write_text(CONFIG + "".join(_setting_line(s) for s in settings))
     pgrestd = Path(sys.executable).with_name("pgrestd")
     argv = ["bash", str(PERF / "bench.sh"), "--tx", "--sut", f"exec {pgrestd} {conf}", "--sut-name", "pgrestd",
             "--servers", "falcon,postgraphile", "--falcon-variants", VARIANT,
@@ -165,12 +171,34 @@ def schema_cache_timings() -> str:
     return "\n".join(out)
 
 
+def _setting_line(setting: str) -> str:
+    key, sep, value = setting.partition("=")
+    if not sep or not key.strip():
+        raise SystemExit(f"bench: --setting wants KEY=VALUE, not {setting!r}")
+    return f"{key.strip()} = {json.dumps(value.strip())}\n"
+
+
+def kept_sections(text: str) -> str:
+    """The marked sections other commands wrote into RESULTS.md, to be kept below a new table."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("<!-- ") and line.endswith(": begin -->"):
+            inside = True
+        if inside:
+            out.append(line)
+        if line.startswith("<!-- ") and line.endswith(": end -->"):
+            inside = False
+    return "\n".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=1, help="whole rotations; the harness reports medians (1)")
     ap.add_argument("--workloads", help="a subset, e.g. W1,W4 (default: all five)")
     ap.add_argument("--skip-schema-cache", action="store_true", help="no schema-cache timings")
     ap.add_argument("--report", help="only print the table of this results JSON")
+    ap.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                    help="more pgrestd configuration for this run; RESULTS.md is then left alone")
     ap.add_argument("extra", nargs="*", help="more bench.sh arguments (after --)")
     args = ap.parse_args()
 
@@ -179,7 +207,7 @@ def main() -> int:
         return 0
     sync_harness()
     setup()
-    result = run_harness(args.extra, args.rounds, args.workloads)
+    result = run_harness(args.extra, args.rounds, args.workloads, args.setting)
     doc = json.loads(result.read_text())
     text = table(doc)
     kept = HERE / "results"
@@ -188,10 +216,14 @@ def main() -> int:
     if not args.skip_schema_cache:
         text += "\n\n" + schema_cache_timings()
     print()
+    if args.setting:
+        print("pgrestd ran with: " + ", ".join(args.setting))
     print(text)
-    RESULTS.write_text("# The last `make bench`\n\n"
-                       f"Run {doc['started']}; the harness's JSON is kept in `bench/results/{result.name}` "
-                       "(git-ignored) and `.perf/results/`.\n\n" + text + "\n")
+    if not args.setting:
+        sections = kept_sections(RESULTS.read_text()) if RESULTS.exists() else ""
+        RESULTS.write_text("# The last `make bench`\n\n"
+                           f"Run {doc['started']}; the harness's JSON is kept in `bench/results/{result.name}` "
+                           "(git-ignored) and `.perf/results/`.\n\n" + text + "\n" + ("\n" + sections + "\n" if sections else ""))
     return 0
 
 

@@ -295,6 +295,16 @@ class PayloadTooLarge(ApiError):
         super().__init__(details=f"The request body exceeds the limit of {limit} bytes (server-max-body-size)")
 
 
+class PreconditionFailed(ApiError):
+    """A conditional request whose If-Match or If-None-Match does not hold (RFC 9110 §13.1, 412).
+
+    Only with ``server-etag-enabled``; PostgREST ignores both headers. A code of pgrestd's own,
+    in PostgREST's error shape.
+    """
+
+    code, status, message = "PGRST412", 412, "Precondition failed"
+
+
 class MaxAffectedRpcViolation(ApiError):
     """``max-affected`` with ``handling=strict`` needs a set-returning function."""
 

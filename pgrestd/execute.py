@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 import psycopg
@@ -185,6 +185,10 @@ class Executor:
                 raise errors.ConnectionError_() from exc
             raise errors.PoolTimeout() from exc
         except psycopg.Error as exc:
+            if tx.precondition is not None and exc.sqlstate == "40001":
+                # REPEATABLE READ met a row another transaction changed after the check's snapshot.
+                raise errors.PreconditionFailed(details="The representation changed while the write was checked",
+                                                hint="GET the resource again for its current ETag") from exc
             raise map_database_error(exc, tx.authenticated) from exc
         finally:
             metrics.pool_stats(self.pool.get_stats)
@@ -238,19 +242,26 @@ class Executor:
         does for a function's own.
         """
         wire = protocol.link(conn, self.prepared)
-        implicit = tx.commit and tx.check is None and tx.isolation_level is None and wire.read_committed
+        pre = tx.precondition
+        implicit = (tx.commit and tx.check is None and tx.isolation_level is None and pre is None
+                    and wire.read_committed)
         batch = [] if implicit else [Statement(_begin(tx))]
         batch.append(Statement(tx.settings_sql, tx.settings_params))
         if tx.pre_request_sql:
             batch.append(Statement(tx.pre_request_sql))
-        if tx.explain_sql is not None:
-            batch.append(Statement(tx.explain_sql, tx.explain_params))
-        main = len(batch)
-        # EXPLAIN's rows are text as PostgreSQL prints them; a body is raw bytes.
-        batch.append(Statement(tx.main_sql, tx.main_params, binary=not tx.explain))
-        if tx.check is None and not implicit:
-            batch += _end(tx.commit)
         try:
+            if pre is not None:
+                # A conditional write: the representation first, and the write only if it passes.
+                batch.append(Statement(pre.sql, pre.params, binary=True))
+                _checked(wire, pre.check, _outcome(wire.load_row(wire.run(batch)[-1]), None))
+                batch = []
+            if tx.explain_sql is not None:
+                batch.append(Statement(tx.explain_sql, tx.explain_params))
+            main = len(batch)
+            # EXPLAIN's rows are text as PostgreSQL prints them; a body is raw bytes.
+            batch.append(Statement(tx.main_sql, tx.main_params, binary=not tx.explain))
+            if tx.check is None and not implicit:
+                batch += _end(tx.commit)
             results = wire.run(batch)
             result = results[main]
             if tx.explain:
@@ -258,11 +269,7 @@ class Executor:
             planned = _plan_rows(results[main - 1]) if tx.explain_sql is not None else None
             outcome = _outcome(wire.load_row(result), planned)
             if tx.check is not None:
-                try:
-                    tx.check(outcome)
-                except BaseException:
-                    wire.run(_ROLLBACK)
-                    raise
+                _checked(wire, tx.check, outcome)
                 wire.run(_end(tx.commit))
         except psycopg.Error:
             # A failed statement leaves the transaction aborted; end it here
@@ -271,6 +278,15 @@ class Executor:
                 wire.run(_ROLLBACK)
             raise
         return outcome
+
+
+def _checked(wire: protocol.Link, check: Callable[[Outcome], None], outcome: Outcome) -> None:
+    """Run ``check`` on the result so far; when it raises, the transaction is rolled back first."""
+    try:
+        check(outcome)
+    except BaseException:
+        wire.run(_ROLLBACK)
+        raise
 
 
 # libpq keeps a connection's buffers as large as the largest message it

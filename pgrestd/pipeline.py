@@ -21,13 +21,15 @@ from . import media as mt
 from .admin import admin_response
 from .auth.jwt import Authenticator, AuthResult
 from .catalog import Catalog
+from .conditional import Conditions, entity_tag, read_conditionally
 from .config import Config
 from .cors import cors_headers, preflight_headers
 from .execute import Executor
+from .links import page_links, related_links
 from .lru import LruCache
 from .plan.call import plan_call
 from .plan.mutate import plan_mutation
-from .plan.read import find_relation, plan_read
+from .plan.read import ReadPlan, find_relation, plan_read
 from .plan.settings import PlanSettings
 from .plan.shape import QueryShape, call_key, query_shape, read_key, write_key
 from .plan.templates import CallTemplate, ReadTemplate, WriteTemplate
@@ -35,7 +37,9 @@ from .request.api import ApiRequest, build_api_request
 from .request.grammar import parse_query
 from .request.model import QueryParams
 from .request.preferences import Count, Preferences, Transaction
+from .request.ranges import ALL
 from .response import (
+    DEFAULT_VARY,
     Response,
     add_default_vary,
     call_response,
@@ -43,6 +47,7 @@ from .response import (
     plan_response,
     read_response,
     server_timing,
+    total_for,
     write_response,
 )
 from .sql.builder import JsonBody
@@ -52,13 +57,16 @@ from .sql.mutate import mutate_statement
 from .sql.prequery import settings_statement
 from .sql.read import count_explain_statement, explain_statement, read_statement
 from .state import ProcessState
-from .transaction import Outcome, TxSpec, call_check, write_check
+from .transaction import Outcome, Precondition, TxSpec, call_check, write_check
 
 __all__ = ["Pipeline"]
 
 log = logging.getLogger("pgrestd.pipeline")
 
 _WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
+_CONDITIONAL_WRITES = frozenset(("PATCH", "PUT", "DELETE"))
+# Query parameters only writes have: a GET of the same URL is read without them.
+_WRITE_ONLY_PARAMS = frozenset(("columns", "on_conflict"))
 _NO_PARAMS = QueryParams()
 
 
@@ -85,6 +93,12 @@ class Pipeline:
         self.timing = config.server_timing_enabled
         self.trace_header = config.server_trace_header
         self.profiles = len(config.db_schemas) > 1  # Content-Profile on responses
+        self.etag = config.server_etag_enabled
+        # With ETags, shared caches must not hand one role's representation to another.
+        self.vary = DEFAULT_VARY + ", Accept-Profile, Authorization" if self.etag else DEFAULT_VARY
+        self.links = config.server_link_headers_enabled
+        self.link_base = (config.openapi_server_proxy_uri or "").rstrip("/")
+        self._related: LruCache[tuple[int, str, str], str | None] = LruCache(1024)
         self.auth = Authenticator.from_config(config)
         self.settings = settings_statement(dict(config.app_settings), config.db_pre_request)
         self._executor: Executor | None = None
@@ -180,6 +194,8 @@ class Pipeline:
         started = clock()
         body = read_body()
         cfg = self.config
+        if method == "HEAD" and self.etag:
+            method = "GET"  # the ETag hashes the body a GET would send; the adapter sends none for HEAD
         request = build_api_request(method, path, query_string, headers, body, cfg.db_schemas,
                                     allow_tx_override=self.tx_override, root_spec=cfg.db_root_spec)
         parsed = clock()
@@ -190,7 +206,9 @@ class Pipeline:
             planned = clock()
             outcome = None if action.tx is None else self.executor.run(action.tx)
             ran = clock()
-            response = add_default_vary(action.render(outcome))
+            response = add_default_vary(action.render(outcome), self.vary)
+            if self.etag and request.method == "GET" and response.status in (200, 206):
+                response = read_conditionally(response, headers)
         except errors.ApiError as exc:
             response = self.refuse(exc)
             response.role = auth.role  # the access log names the role of a refused request too
@@ -243,8 +261,19 @@ class Pipeline:
         if plan.explain is not None:
             return _explain(tx, plan.explain)
         profile, applied = template.profile, template.applied
-        return Action(tx, lambda outcome: read_response(plan, outcome, location=location, profile=profile,
-                                                        preference_applied=applied))
+        if not self.links:
+            return Action(tx, lambda outcome: read_response(plan, outcome, location=location, profile=profile,
+                                                            preference_applied=applied))
+        related = self._related.get_or_build(
+            (id(catalog), request.schema, request.target.name),
+            lambda: related_links(self.link_base, catalog, request.schema, request.target.name))
+
+        def render(outcome: Outcome | None) -> Response:
+            assert outcome is not None
+            response = read_response(plan, outcome, location=location, profile=profile, preference_applied=applied)
+            return self._with_links(response, request, plan, outcome, related)
+
+        return Action(tx, render)
 
     def _read_template(self, request: ApiRequest, catalog: Catalog, shape: QueryShape | None) -> ReadTemplate | None:
         """Parse and plan a read; with a shape, plan its sentinel form and map the slots."""
@@ -284,12 +313,47 @@ class Pipeline:
         else:
             template = self._write_cache.get_or_build(
                 write_key(request, id(catalog)), lambda: self._write_template(request, catalog))
+        conditions = Conditions.of(request.headers) if self.etag and request.method in _CONDITIONAL_WRITES else None
+        precondition = None if conditions is None else self._precondition(request, catalog, conditions)
         tx = self._tx(request, auth, catalog, template.sql, template.bind(request.payload), read_only=False,
-                      settings=template.settings, commit=template.commit, check=template.check)
+                      settings=template.settings, commit=template.commit, check=template.check,
+                      precondition=precondition,
+                      isolation_level=None if precondition is None else _at_least_repeatable_read(
+                          catalog.role_isolation.get(auth.role)))
         plan, profile = template.plan, template.profile
         if plan.explain is not None:
             return _explain(tx, plan.explain)
         return Action(tx, lambda outcome: write_response(plan, outcome, profile=profile))
+
+    def _precondition(self, request: ApiRequest, catalog: Catalog, conditions: Conditions) -> Precondition:
+        """The read of what a GET of the write's URL returns, and the check of the conditions against it.
+
+        A write whose ``If-Match`` or ``If-None-Match`` is ``*`` asks whether that GET returns any row.
+        """
+        query = "&".join(part for part in request.query_string.split("&")
+                         if part.partition("=")[0] not in _WRITE_ONLY_PARAMS)
+        read = replace(request, method="GET", query_string=query, preferences=Preferences(), range=ALL,
+                       payload=None, payload_error=None)
+        plan = plan_read(read, parse_query(query) if query else _NO_PARAMS, catalog, self.plan_settings)
+        sql, params = read_statement(plan)
+        content_type = plan.media.content_type_header
+
+        def check(outcome: Outcome) -> None:
+            conditions.check_write(entity_tag(content_type, outcome.body), exists=outcome.page_total > 0)
+
+        return Precondition(sql, params, check)
+
+    def _with_links(self, response: Response, request: ApiRequest, plan: ReadPlan, outcome: Outcome,
+                    related: str | None) -> Response:
+        """The Link header of a successful read: its pages and its related relations (unless SQL set one)."""
+        if response.status not in (200, 206) or any(name.lower() == "link" for name in response.headers):
+            return response
+        pages = page_links(self.link_base, request.path, request.query_string, plan.range, outcome.page_total,
+                           total_for(plan, outcome))
+        value = ", ".join(v for v in (pages, related) if v)
+        if value:
+            response.headers["Link"] = value
+        return response
 
     def _write_template(self, request: ApiRequest, catalog: Catalog) -> WriteTemplate:
         params = parse_query(request.query_string) if request.query_string else _NO_PARAMS
@@ -337,6 +401,9 @@ class Pipeline:
         if plan.read.explain is not None:
             return _explain(tx, plan.read.explain)
         profile = template.profile
+        if self.links and request.method == "GET":
+            return Action(tx, lambda outcome: self._with_links(
+                call_response(plan, outcome, profile=profile), request, plan.read, outcome, None))
         return Action(tx, lambda outcome: call_response(plan, outcome, profile=profile))
 
     def _call_template(self, request: ApiRequest, catalog: Catalog, body: bytes | None) -> CallTemplate:
@@ -470,6 +537,14 @@ class Pipeline:
         if self.state.catalog is None:
             raise errors.NoSchemaCache()
         return self.state.catalog
+
+
+def _at_least_repeatable_read(level: str | None) -> str:
+    """A conditional write's isolation: REPEATABLE READ, or SERIALIZABLE when the role asks for it.
+
+    From the check's snapshot on, a row that another transaction changes makes the write fail (40001).
+    """
+    return "serializable" if level == "serializable" else "repeatable read"
 
 
 def _with_param(params: tuple[object, ...], index: int, value: object) -> tuple[object, ...]:

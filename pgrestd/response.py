@@ -49,13 +49,13 @@ class Response:
     more_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
-def add_default_vary(response: Response) -> Response:
+def add_default_vary(response: Response, vary: str = DEFAULT_VARY) -> Response:
     """The default ``Vary`` of a rendered response, unless it has one (a ``response.headers`` setting
     may set its own): PostgREST's toWaiResponse, ``[varyHeader | not $ varyHeaderPresent hdrs]``."""
     for name in response.headers:
         if name.lower() == "vary":
             return response
-    response.headers["Vary"] = DEFAULT_VARY
+    response.headers["Vary"] = vary
     return response
 
 

@@ -14,7 +14,7 @@ from .errors import MaxAffectedViolation, PutMatchingPk, SingularityError
 from .plan.call import CallPlan
 from .plan.mutate import MutatePlan, Mutation
 
-__all__ = ["Outcome", "TxSpec", "call_check", "write_check"]
+__all__ = ["Outcome", "Precondition", "TxSpec", "call_check", "write_check"]
 
 
 @dataclass(slots=True)
@@ -47,6 +47,18 @@ class TxSpec:
     explain: bool = False
     # A GET or HEAD read (or GET call of a stable function) that a read replica may serve.
     replica: bool = False
+    # A conditional write (If-Match, If-None-Match): the representation a GET of the same URL
+    # returns is read first, in the same transaction, and checked before the write is sent.
+    precondition: Precondition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Precondition:
+    """The read whose body the conditions are checked against, and the check (raising 412)."""
+
+    sql: str
+    params: tuple[object, ...]
+    check: Callable[[Outcome], None]
 
 
 @dataclass(slots=True)

@@ -370,6 +370,8 @@ class Config:
     server_cors_allowed_origins: tuple[str, ...]
     server_trace_header: str | None
     server_timing_enabled: bool
+    server_etag_enabled: bool
+    server_link_headers_enabled: bool
     server_workers: int
     server_worker_class: str
     server_threads: int

@@ -469,6 +469,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Send a Server-Timing header with the time spent in each request stage.",
     ),
     Setting(
+        "server-etag-enabled", "bool", False,
+        "Send a strong ETag (a hash of the body and its media type) on GET and HEAD answers, and honour "
+        "conditional requests: If-None-Match gives 304 Not Modified, and If-Match or If-None-Match on "
+        "PATCH, PUT and DELETE lets the write happen only while the representation a GET of the same URL "
+        "would return still has (or lacks) that ETag, else 412 (checked in the write's transaction). Vary "
+        "then also names Accept-Profile and Authorization. HEAD builds the body to hash it.",
+        extension=True,
+    ),
+    Setting(
+        "server-link-headers-enabled", "bool", False,
+        "Send RFC 8288 Link headers on reads: first, prev, next and last (when the total is known) pages "
+        "of a read with a limit, as limit and offset on the request's own URL, and each relation the table "
+        "or view can embed (rel=\"related\").",
+        extension=True,
+    ),
+    Setting(
         "server-workers", "int", 0,
         "Gunicorn worker processes. 0 picks CPU cores + 1 (the best throughput `make bench` measured "
         "for sync workers), capped at db-pool because the pool is shared out among the workers and "

@@ -37,6 +37,8 @@ LAYERS = {
     "pgrestd.response": 11,
     "pgrestd.openapi": 11,
     "pgrestd.admin": 12,
+    "pgrestd.conditional": 12,
+    "pgrestd.links": 12,
     "pgrestd.pipeline": 13,
     "pgrestd.listener": 13,
     "pgrestd.app": 14,

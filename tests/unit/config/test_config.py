@@ -91,6 +91,8 @@ EXTENSION_KEYS = {
     "db-uri-read-replicas",
     "db-read-replicas-max-lag",
     "db-channel-uri",
+    "server-etag-enabled",
+    "server-link-headers-enabled",
 }
 ALIASES = {
     "db-schema": "db-schemas",
