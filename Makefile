@@ -10,7 +10,7 @@ CONFORMANCE ?= ../shared/conformance
 
 export PG_BIN
 
-.PHONY: help venv postgres postgis node run stop clean test deploy-test reliability reliability-short soak unit conformance bench bench-minimal lint
+.PHONY: help venv postgres postgis node chromium run stop clean test deploy-test reliability reliability-short soak unit conformance bench bench-minimal lint
 
 help:
 	@echo "make run          serve the demo API on http://127.0.0.1:3000 (embedded database)"
@@ -50,6 +50,13 @@ node:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	fi
 
+# Headless Chromium for the browser tests (Swagger UI, react-admin), driven by Playwright for Python.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  echo "installing Chromium from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	fi
+
 postgis:
 	@if [ ! -e /usr/share/postgresql/15/extension/postgis.control ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; \
@@ -74,7 +81,7 @@ clean: stop
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
-test: venv postgres node
+test: venv postgres node chromium
 	$(BIN)/pytest -q tests --ignore=tests/deploy
 
 # Primary + standby, PgBouncer, two pgrestd instances and nginx under load (~25 s).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import DEMO_SQL, FIXTURES, Cluster, ServerFactory, server_fixture
+from tests.support import DEMO_SQL, FIXTURES, Cluster, DemoApi, ServerFactory, server_fixture, start_demo_api
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +45,21 @@ def demo_settings(cluster):
 def demo_server(pgrestd_server_factory, demo_settings):
     return pgrestd_server_factory(None, demo_settings)
 
+
+
+@pytest.fixture(scope="session")
+def demo_api_factory(pgrestd_server_factory, cluster, demo_settings):
+    """``demo_api_factory("name")``: a DemoApi, pgrestd over a new copy "name" of the demo database
+    (made once a session), so that a client's writes touch neither the shared "demo" database nor
+    another client's data. The server runs with ``db-plan-enabled`` and otherwise the demo settings."""
+    made: dict[str, DemoApi] = {}
+
+    def make(database: str) -> DemoApi:
+        if database not in made:
+            made[database] = start_demo_api(pgrestd_server_factory, cluster, demo_settings, database)
+        return made[database]
+
+    return make
 
 # pgrestd over tests/fixtures/query.sql, with two exposed schemas.
 query_server = server_fixture(FIXTURES / "query.sql", {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import re
@@ -13,8 +14,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+import jwt
 import psycopg
 import pytest
 import requests
@@ -41,6 +44,16 @@ GRANT {anon} TO {authenticator};
 CREATE SCHEMA api;
 GRANT USAGE ON SCHEMA api TO {anon};
 """
+
+
+def sql_text(path: Path) -> str:
+    """A SQL file's text with its psql ``\\ir FILE`` lines replaced by those files' (conf/demo.sql includes
+    conf/demo-live.sql), for loading it without psql."""
+    lines = []
+    for line in path.read_text().splitlines():
+        match = re.fullmatch(r"\\ir\s+(\S+)\s*", line)
+        lines.append(sql_text(path.parent / match.group(1)) if match else line)
+    return "\n".join(lines) + "\n"
 
 
 def until(predicate: Callable[[], object], timeout: float = 20.0, interval: float = 0.1) -> bool:
@@ -155,7 +168,7 @@ class Cluster:
         """A new database, loaded with ``sql``: a file, or SQL text."""
         self.execute(f'CREATE DATABASE "{name}"')
         if sql is not None:
-            self.execute(sql.read_text() if isinstance(sql, Path) else sql, dbname=name)
+            self.execute(sql_text(sql) if isinstance(sql, Path) else sql, dbname=name)
 
     def psql(self, dbname: str, sql_file: Path) -> subprocess.CompletedProcess[str]:
         """``psql -v ON_ERROR_STOP=1 -f FILE`` as the superuser, the way a user loads a script."""
@@ -384,6 +397,107 @@ def server_fixture(sql: Path | str | None, settings: Mapping[str, object], *, da
         srv.stop()
 
     return server
+
+
+@dataclass
+class DemoApi:
+    """A running pgrestd over its own copy of the demo database."""
+
+    server: Server
+    cluster: Cluster
+    database: str
+    secret: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def token(self, sub: str = "alice", role: str = "web_user", expires_in: int = 3600) -> str:
+        """A JWT for ``role`` (web_user may write actors, roles and its own reviews), valid for
+        ``expires_in`` seconds (expired already when that is negative)."""
+        claims = {"role": role, "sub": sub, "exp": int(time.time()) + expires_in}
+        return jwt.encode(claims, self.secret, algorithm="HS256")
+
+    def sql(self, query: str, params: tuple | None = None) -> list[tuple]:
+        """Run ``query`` as the superuser (bypassing row-level security) and return its rows, if any."""
+        with psycopg.connect(self.cluster.uri(dbname=self.database), autocommit=True) as conn:
+            cur = conn.execute(query, params)
+            return cur.fetchall() if cur.description else []
+
+
+def start_demo_api(factory: ServerFactory, cluster: Cluster, demo_settings: Mapping[str, object],
+                   database: str) -> DemoApi:
+    """pgrestd with the demo settings (and ``db-plan-enabled``) over a new copy of the demo database."""
+    settings = {k: v for k, v in demo_settings.items() if k != "db-uri"}
+    settings["db-plan-enabled"] = True
+    server = factory(DEMO_SQL, settings, database=database, user="authenticator", password="authenticator")
+    return DemoApi(server, cluster, database, str(demo_settings["jwt-secret"]))
+
+
+def _npm_dependencies(directory: Path) -> list[str]:
+    """The names of the packages ``directory``'s package.json asks for."""
+    manifest = json.loads((directory / "package.json").read_text())
+    return [*manifest.get("dependencies", {}), *manifest.get("devDependencies", {})]
+
+
+def _installed_npm_versions(directory: Path) -> dict[str, str | None]:
+    """package.json's packages, each with the version node_modules holds (None when missing)."""
+    installed: dict[str, str | None] = {}
+    for name in _npm_dependencies(directory):
+        try:
+            manifest = directory / "node_modules" / name / "package.json"
+            installed[name] = json.loads(manifest.read_text())["version"]
+        except (OSError, ValueError, KeyError):
+            installed[name] = None
+    return installed
+
+
+def _locked_npm_versions(directory: Path) -> dict[str, str | None]:
+    """package.json's packages, each with the version package-lock.json pins."""
+    packages = json.loads((directory / "package-lock.json").read_text()).get("packages", {})
+    return {name: packages.get(f"node_modules/{name}", {}).get("version")
+            for name in _npm_dependencies(directory)}
+
+
+def tail(text: str, lines: int = 20) -> str:
+    """The last ``lines`` lines of a command's output, for a failure message."""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def node_with_packages(directory: Path, purpose: str, min_node: int = 18) -> str:
+    """The path of node, once ``directory``'s node_modules hold the versions its package-lock.json
+    pins (``npm ci`` when they do not). Skips the calling test when node or npm cannot be found, or
+    the packages cannot be installed; ``purpose`` names what needs them in the skip message."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip(f"node not found: {purpose} need Node.js and npm "
+                    "(Debian: apt-get install nodejs npm; `make test` installs them)")
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30,
+                             check=False).stdout.strip()
+        major = int(out.lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"{node} --version did not work: {exc}")
+    if major < min_node:
+        pytest.skip(f"node {out} is too old for {purpose} (needs node >= {min_node})")
+    wanted = _locked_npm_versions(directory)
+    if _installed_npm_versions(directory) == wanted:
+        return node
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip(f"npm not found, and {directory / 'node_modules'} lacks {wanted} "
+                    "(Debian: apt-get install npm)")
+    cmd = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    env = dict(os.environ, npm_config_update_notifier="false")
+    try:
+        done = subprocess.run(cmd, cwd=directory, capture_output=True, text=True, timeout=600, env=env,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"`{' '.join(cmd)}` in {directory} did not finish within 600 s")
+    if done.returncode != 0 or _installed_npm_versions(directory) != wanted:
+        pytest.skip(f"could not install {wanted} with `{' '.join(cmd)}` in {directory} "
+                    f"(exit {done.returncode}):\n{tail(done.stdout + done.stderr)}")
+    return node
 
 
 def big_schema(tables: int = 1000, keys_per_table: int = 2) -> str:

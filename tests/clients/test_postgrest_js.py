@@ -3,7 +3,7 @@
 The cases live in js/cases.mjs; js/run.mjs runs them against the server URL it is given and prints a
 JSON line per case. Each case is one pytest test here (the names are read from cases.mjs), failing with
 the message the case reported. node_modules is installed with ``npm ci`` from js/package-lock.json when
-it is missing or holds another version; the tests are skipped only when node or npm cannot be found, or
+it is missing or holds other versions; the tests are skipped only when node or npm cannot be found, or
 the packages cannot be installed.
 """
 
@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support import node_with_packages, tail
+
 JS_DIR = Path(__file__).resolve().parent / "js"
 CASES_FILE = JS_DIR / "cases.mjs"
-PACKAGE = "@supabase/postgrest-js"
 DATABASE = "clients_js"
 MIN_NODE = 18  # global fetch; Debian 12's nodejs is 18.20
 
@@ -46,66 +46,10 @@ def _params() -> list:
     ]
 
 
-def _wanted_version() -> str:
-    return json.loads((JS_DIR / "package.json").read_text())["dependencies"][PACKAGE]
-
-
-def _installed_version() -> str | None:
-    manifest = JS_DIR / "node_modules" / PACKAGE / "package.json"
-    try:
-        return json.loads(manifest.read_text())["version"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def _tail(text: str, lines: int = 20) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def prepare_node() -> str:
-    """The path of node, with node_modules installed; skips the module when that cannot be had."""
-    node = shutil.which("node") or shutil.which("nodejs")
-    if node is None:
-        pytest.skip(
-            "node not found: the postgrest-js tests need Node.js and npm "
-            "(Debian: apt-get install nodejs npm; `make test` installs them)"
-        )
-    try:
-        out = subprocess.run(
-            [node, "--version"], capture_output=True, text=True, timeout=30, check=False
-        ).stdout.strip()
-        major = int(out.lstrip("v").split(".")[0])
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"{node} --version did not work: {exc}")
-    if major < MIN_NODE:
-        pytest.skip(f"node {out} is too old for postgrest-js (needs fetch, node >= {MIN_NODE})")
-    if _installed_version() != _wanted_version():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip(
-                f"npm not found, and {JS_DIR / 'node_modules'} lacks {PACKAGE} {_wanted_version()} "
-                "(Debian: apt-get install npm)"
-            )
-        cmd = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
-        env = dict(os.environ, npm_config_update_notifier="false")
-        try:
-            done = subprocess.run(
-                cmd, cwd=JS_DIR, capture_output=True, text=True, timeout=600, env=env, check=False
-            )
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"`{' '.join(cmd)}` in {JS_DIR} did not finish within 600 s")
-        if done.returncode != 0 or _installed_version() != _wanted_version():
-            pytest.skip(
-                f"could not install {PACKAGE} {_wanted_version()} with `{' '.join(cmd)}` in {JS_DIR} "
-                f"(exit {done.returncode}):\n{_tail(done.stdout + done.stderr)}"
-            )
-    return node
-
-
 @pytest.fixture(scope="module")
 def js_results(demo_api_factory) -> dict[str, dict]:
     """Every case's reported line, by name, from one run of run.mjs."""
-    node = prepare_node()
+    node = node_with_packages(JS_DIR, "the postgrest-js tests", min_node=MIN_NODE)
     api = demo_api_factory(DATABASE)
     env = dict(
         os.environ,
@@ -134,7 +78,7 @@ def js_results(demo_api_factory) -> dict[str, dict]:
     if summary is None:
         pytest.fail(
             f"{' '.join(cmd)} exited {done.returncode} without its summary line:\n"
-            f"{_tail(done.stdout, 40)}\n{_tail(done.stderr, 40)}"
+            f"{tail(done.stdout, 40)}\n{tail(done.stderr, 40)}"
         )
     return results
 
