@@ -431,3 +431,9 @@ FROM (VALUES
 ) AS v (title, author, stars, body, published, created_at)
 JOIN api.films f ON f.title = v.title
 ORDER BY v.created_at;
+
+-------------------------------------------------------------------------------
+-- Live endpoints: films and reviews stream their changes (conf/demo-live.sql)
+-------------------------------------------------------------------------------
+
+\ir demo-live.sql

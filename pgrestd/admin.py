@@ -4,7 +4,8 @@
 the database is reachable and the schema cache is loaded (503 otherwise),
 which is what a load balancer or an orchestrator's readiness probe wants;
 ``/config`` and ``/schema_cache`` show the effective configuration and the
-schema cache; ``/metrics`` the instance's Prometheus metrics (metrics.py).
+schema cache (with each relation's and function's Cache-Control policy and
+why it was chosen); ``/metrics`` the instance's Prometheus metrics (metrics.py).
 """
 
 from __future__ import annotations

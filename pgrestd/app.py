@@ -8,6 +8,7 @@ import falcon
 
 from . import errors
 from .config import Config
+from .live.gate import live_gate, wants_stream
 from .pipeline import Pipeline
 from .response import Response
 from .state import STATE, ProcessState
@@ -21,11 +22,15 @@ class Sink:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
         self.body_limit = pipeline.config.server_max_body_size
+        self.live = live_gate(pipeline)  # GET with Accept: text/event-stream, when live-enabled
 
     def __call__(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
         headers = _headers(req.env)
-        response = self.pipeline.respond(req.method, req.path, req.query_string, headers,
-                                         lambda: self._read_body(req, headers), port=req.env.get("SERVER_PORT"))
+        if self.live is not None and wants_stream(req.method, headers):
+            response = self.live.respond(req.env, req.path, req.query_string, headers)
+        else:
+            response = self.pipeline.respond(req.method, req.path, req.query_string, headers,
+                                             lambda: self._read_body(req, headers), port=req.env.get("SERVER_PORT"))
         if response.role is not None:
             req.env["pgrestd.role"] = response.role  # the access log's user field
         _write(req, resp, response)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from typing import Any
 
 from . import __version__
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_mock_parser", "build_parser", "main"]
 
 _EPILOG = """\
 configuration:
@@ -29,6 +30,34 @@ signals:
 
 under Gunicorn directly:
   PGRESTD_CONFIG=/etc/pgrestd/pgrestd.conf gunicorn pgrestd.wsgi
+
+mock data:
+  pgrestd mock CONFIG_FILE --rows 50 --seed 7   the same API over generated rows
+                                                (see pgrestd mock --help)
+"""
+
+_MOCK_EPILOG = """\
+The real database is only read: its schema (pg_dump --schema-only: extensions,
+types, tables, views, functions, grants, policies, comments) and its database
+settings are copied into a new database pgrestd_mock_<random> on the same
+server, every table of db-schemas (and every table their views read or their
+foreign keys reach) is filled, and pgrestd serves it with CONFIG_FILE's
+settings, on its port. The scratch database is dropped when pgrestd exits
+(SIGTERM, SIGINT, or a failed start); SIGHUP reloads as usual.
+
+Rows respect column types, lengths, enums, domains, NOT NULL, unique keys and
+foreign keys; CHECK constraints and triggers are enforced by PostgreSQL, so a
+table whose rows they refuse too often gets fewer rows (logged as a warning).
+Values are realistic where a column's name says what it holds (email, name,
+title, price, born, created_at, ...). The same seed gives the same rows.
+
+The admin role creates, loads, fills and drops the scratch database. It needs
+CREATEDB and the right to create the dump's objects for their owners: in
+practice a superuser. Without --admin-uri, db-uri's role is used.
+
+examples:
+  pgrestd mock conf/demo.conf --admin-uri postgresql://postgres@127.0.0.1:54329/demo
+  PGRST_SERVER_PORT=3001 pgrestd mock app.conf --rows 100 --rows films=500 --seed 42
 """
 
 
@@ -56,6 +85,58 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_mock_parser() -> argparse.ArgumentParser:
+    from .mock import DEFAULT_ROWS
+
+    p = argparse.ArgumentParser(
+        prog="pgrestd mock",
+        description="Serve the API of CONFIG_FILE over generated data, in a scratch copy of its database.",
+        epilog=_MOCK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("config", metavar="CONFIG_FILE", help="path of a postgrest.conf file")
+    p.add_argument("--rows", action="append", default=[], metavar="N|TABLE=N",
+                   help=f"rows per table (default {DEFAULT_ROWS}); TABLE=N for one table (films=50, "
+                        "api.films=50); repeat as needed")
+    p.add_argument("--seed", type=int, default=1, help="the seed of the generated values (default 1)")
+    p.add_argument("--admin-uri", metavar="URI",
+                   help="connection that creates, fills and drops the scratch database (default: db-uri); "
+                        "its database name is not used")
+    return p
+
+
+def _mock(argv: list[str]) -> None:
+    """``pgrestd mock CONFIG_FILE``: the server over a filled scratch database, dropped at exit."""
+    args = build_mock_parser().parse_args(argv)
+    from .config import ConfigError, load_config
+    from .log import setup_logging
+    from .mock import MockError, RowCounts, mock_database
+
+    if importlib.util.find_spec("faker") is None:  # an extra
+        print("pgrestd mock: needs Faker: pip install 'pgrestd[mock]'", file=sys.stderr)
+        sys.exit(1)
+    try:
+        config = load_config(args.config, os.environ)
+        rows = RowCounts.parse(args.rows)
+    except (ConfigError, MockError) as exc:
+        print(f"pgrestd mock: {exc}", file=sys.stderr)
+        sys.exit(1)
+    setup_logging(config.log_level)
+    from .server import run, stop_listener
+
+    try:
+        with mock_database(config.db_uri, config.db_schemas, rows=rows, seed=args.seed, admin_uri=args.admin_uri,
+                           extra_search_path=config.db_extra_search_path) as (uri, _):
+            # Everything goes to the scratch database: replicas and a separate listener would not.
+            try:
+                run(args.config, {"db_uri": uri, "db_uri_read_replicas": (), "db_channel_uri": None})
+            finally:
+                stop_listener()  # before the scratch database is dropped: no outage reported
+    except MockError as exc:
+        print(f"pgrestd mock: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
 def _is_uri(source: str) -> bool:
     return source.startswith(("postgres://", "postgresql://")) or ("=" in source and not os.path.exists(source))
 
@@ -70,6 +151,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["mock"]:  # a configuration file named "mock": pgrestd ./mock
+        _mock(argv[1:])
+        return
     args = build_parser().parse_args(argv)
     if args.version:
         print(f"pgrestd {__version__}")
@@ -104,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
 
         try:
             catalog = load_catalog(config.db_uri, config.db_schemas,
-                                   extra_search_path=config.db_extra_search_path)
+                                   extra_search_path=config.db_extra_search_path,
+                                   infer_max_age=config.cache_infer_max_age)
         except Exception as exc:
             print(f"pgrestd: cannot load the schema cache: {' '.join(str(exc).split())}", file=sys.stderr)
             sys.exit(1)

@@ -305,6 +305,14 @@ class PreconditionFailed(ApiError):
     code, status, message = "PGRST412", 412, "Precondition failed"
 
 
+class LiveUnavailable(ApiError):
+    """A live stream (``Accept: text/event-stream``, pgrestd.live) that cannot be opened now: the stream
+    process is not running, or holds ``live-max-streams`` streams. A code of pgrestd's own, in
+    PostgREST's error shape; 503 (RFC 9110 §15.6.4) says to try again later."""
+
+    code, status, message = "PGRST503", 503, "Live streams are unavailable"
+
+
 class MaxAffectedRpcViolation(ApiError):
     """``max-affected`` with ``handling=strict`` needs a set-returning function."""
 

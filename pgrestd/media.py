@@ -20,11 +20,15 @@ __all__ = [
     "CSV",
     "GEOJSON",
     "JSON",
+    "MERMAID",
     "OBJECT",
     "OBJECT_STRIPPED",
     "OCTET_STREAM",
     "OPENAPI",
+    "OPENAPI_20",
+    "OPENAPI_31",
     "PLAN_OPTIONS",
+    "RAML",
     "ROOT_HANDLERS",
     "TEXT_PLAIN",
     "TEXT_XML",
@@ -56,14 +60,18 @@ class MediaKind(enum.StrEnum):
     ARRAY = "application/vnd.pgrst.array+json"
     OBJECT = "application/vnd.pgrst.object+json"
     PLAN = "application/vnd.pgrst.plan"
+    # pgrestd's own descriptions of the API (pgrestd.describe); PostgREST has no name for them.
+    MERMAID = "text/vnd.mermaid"
+    RAML = "application/raml+yaml"
     OTHER = ""
 
 
 # The EXPLAIN options application/vnd.pgrst.plan takes, in the order PostgREST prints them.
 PLAN_OPTIONS: tuple[str, ...] = ("analyze", "verbose", "settings", "buffers", "wal")
 
-# PostgREST's toContentType adds no charset to these.
-_NO_CHARSET = frozenset((MediaKind.OCTET_STREAM, MediaKind.OTHER))
+# PostgREST's toContentType adds no charset to these.  MERMAID and RAML were
+# MTOther to PostgREST: a custom handler producing them keeps its bare type.
+_NO_CHARSET = frozenset((MediaKind.OCTET_STREAM, MediaKind.OTHER, MediaKind.MERMAID, MediaKind.RAML))
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -74,7 +82,9 @@ class MediaType:
     object/array types (an ``ARRAY`` is always stripped: a plain
     ``vnd.pgrst.array+json`` decodes to application/json).  ``name`` is the
     media type exactly as received for ``OTHER`` (custom handlers).  The
-    ``plan_*`` fields describe ``application/vnd.pgrst.plan``.
+    ``plan_*`` fields describe ``application/vnd.pgrst.plan``; ``version``
+    is the ``version`` parameter of application/openapi+json, empty for
+    PostgREST's Swagger 2.0 document.
     """
 
     kind: MediaKind
@@ -83,6 +93,7 @@ class MediaType:
     plan_for: MediaType | None = None
     plan_format: str = "text"
     plan_options: tuple[str, ...] = ()
+    version: str = ""
 
     @property
     def mime(self) -> str:
@@ -98,6 +109,8 @@ class MediaType:
             if self.plan_options:
                 text += "; options=" + "|".join(self.plan_options)
             return text
+        if self.version:
+            return f"{kind.value}; version={self.version}"
         return kind.value
 
     def __repr__(self) -> str:
@@ -117,6 +130,10 @@ CSV = MediaType(MediaKind.CSV)
 TEXT_PLAIN = MediaType(MediaKind.TEXT_PLAIN)
 TEXT_XML = MediaType(MediaKind.TEXT_XML)
 OPENAPI = MediaType(MediaKind.OPENAPI)
+OPENAPI_31 = MediaType(MediaKind.OPENAPI, version="3.1")
+OPENAPI_20 = MediaType(MediaKind.OPENAPI, version="2.0")
+MERMAID = MediaType(MediaKind.MERMAID)
+RAML = MediaType(MediaKind.RAML)
 URLENCODED = MediaType(MediaKind.URLENCODED)
 OCTET_STREAM = MediaType(MediaKind.OCTET_STREAM)
 ANY = MediaType(MediaKind.ANY)
@@ -160,6 +177,8 @@ _SIMPLE: Mapping[tuple[str, str], MediaType] = {
     ("text", "plain"): TEXT_PLAIN,
     ("text", "xml"): TEXT_XML,
     ("application", "openapi+json"): OPENAPI,
+    ("text", "vnd.mermaid"): MERMAID,
+    ("application", "raml+yaml"): RAML,
     ("application", "x-www-form-urlencoded"): URLENCODED,
     ("application", "octet-stream"): OCTET_STREAM,
     ("*", "*"): ANY,
@@ -221,7 +240,7 @@ def _tokenize(text: str) -> tuple[str, str, list[tuple[str, str]]] | None:
             params.append((text[key_start:key_end], text[value_start + 1 : close]))
             pos = close + 1
         else:
-            value_end = _run(text, value_start, "|-")
+            value_end = _run(text, value_start, "|-.")  # "." for version=3.1 (an RFC 9110 tchar)
             if value_end == value_start:
                 break
             params.append((text[key_start:key_end], text[value_start:value_end]))
@@ -242,6 +261,8 @@ def decode_media_type(text: str) -> MediaType:
     main, sub, raw_params = tokens
     main, sub = main.lower(), sub.lower()
     simple = _SIMPLE.get((main, sub))
+    if simple is OPENAPI and raw_params:
+        return _openapi_version({key.lower(): value for key, value in raw_params}.get("version"))
     if simple is not None:
         return simple
     if main != "application":
@@ -261,6 +282,23 @@ def decode_media_type(text: str) -> MediaType:
     if sub in _ARRAY_SUBTYPES:
         return ARRAY_STRIPPED if stripped else JSON
     return other(text)
+
+
+def _openapi_version(version: str | None) -> MediaType:
+    """``application/openapi+json;version=``: 2 or 2.0 is PostgREST's document, 3 or 3.1[.x] pgrestd's 3.1.
+
+    Without a version it stays OPENAPI, which the root answers with 3.1 (see pgrestd.describe).
+    Another version stays what it asked for, which nothing produces (PGRST107).
+    """
+    if version is None:
+        return OPENAPI
+    major, _, rest = version.partition(".")
+    minor = rest.partition(".")[0]
+    if major == "2" and minor in ("", "0"):
+        return OPENAPI_20
+    if major == "3" and minor in ("", "1"):
+        return OPENAPI_31
+    return MediaType(MediaKind.OPENAPI, version=version)
 
 
 @lru_cache(maxsize=256)

@@ -12,6 +12,7 @@ import orjson
 
 from . import __version__
 from .catalog import Cardinality, Catalog, Function, Table
+from .catalog.cache_policy import without_policy
 
 __all__ = [
     "ACCESS_SQL", "Access", "Routine", "RoutineParam", "Server", "build_document", "catalog_routines",
@@ -118,7 +119,7 @@ def parse_access(body: bytes, catalog: Catalog, schema: str) -> Access:
     data = orjson.loads(body)
     callable_names = {name for (s, name) in catalog.functions if s == schema}
     routines = tuple(
-        Routine(name, description, volatility,
+        Routine(name, without_policy(description), volatility,
                 tuple(RoutineParam(a[0], a[1], not a[2], a[3]) for a in args))
         for name, volatility, description, args in data["functions"]
         if name in callable_names

@@ -16,10 +16,11 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from . import errors, metrics, openapi
+from . import describe, errors, metrics, openapi
 from . import media as mt
 from .admin import admin_response
 from .auth.jwt import Authenticator, AuthResult
+from .caching import call_cache_control, read_cache_control, with_cache_control
 from .catalog import Catalog
 from .conditional import Conditions, entity_tag, read_conditionally
 from .config import Config
@@ -72,10 +73,11 @@ _NO_PARAMS = QueryParams()
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A prepared request: the transaction to run (if any) and its renderer."""
+    """A prepared request: the transaction to run (if any), its renderer, and the Cache-Control of a read."""
 
     tx: TxSpec | None
     render: Callable[[Outcome | None], Response]
+    cache_control: str | None = None
 
 
 class Pipeline:
@@ -94,8 +96,13 @@ class Pipeline:
         self.trace_header = config.server_trace_header
         self.profiles = len(config.db_schemas) > 1  # Content-Profile on responses
         self.etag = config.server_etag_enabled
-        # With ETags, shared caches must not hand one role's representation to another.
-        self.vary = DEFAULT_VARY + ", Accept-Profile, Authorization" if self.etag else DEFAULT_VARY
+        # With ETags, shared caches must not hand one role's representation to another; with
+        # jwt-cookie-name the token may come in the Cookie header.
+        # A Cache-Control policy (pgrestd.caching) needs the same, or a shared cache could give an
+        # anonymous answer to a request with a token.
+        credentials = ", Authorization, Cookie" if config.jwt_cookie_name else ", Authorization"
+        self.cache_vary = DEFAULT_VARY + ", Accept-Profile" + credentials
+        self.vary = self.cache_vary if self.etag else DEFAULT_VARY
         self.links = config.server_link_headers_enabled
         self.link_base = (config.openapi_server_proxy_uri or "").rstrip("/")
         self._related: LruCache[tuple[int, str, str], str | None] = LruCache(1024)
@@ -199,14 +206,18 @@ class Pipeline:
         request = build_api_request(method, path, query_string, headers, body, cfg.db_schemas,
                                     allow_tx_override=self.tx_override, root_spec=cfg.db_root_spec)
         parsed = clock()
-        auth = self.auth.authenticate(headers.get("authorization"))
+        auth = self.auth.authenticate(headers.get("authorization"), request.cookies)
         authenticated = clock()
         try:
             action = self.prepare(request, auth, catalog)
             planned = clock()
             outcome = None if action.tx is None else self.executor.run(action.tx)
             ran = clock()
-            response = add_default_vary(action.render(outcome), self.vary)
+            if action.cache_control is None:
+                response = add_default_vary(action.render(outcome), self.vary)
+            else:
+                response = with_cache_control(add_default_vary(action.render(outcome), self.cache_vary),
+                                              action.cache_control)
             if self.etag and request.method == "GET" and response.status in (200, 206):
                 response = read_conditionally(response, headers)
         except errors.ApiError as exc:
@@ -227,6 +238,11 @@ class Pipeline:
         kind, method = request.target.kind, request.method
         if method == "OPTIONS":
             allow = self._allowed_methods(request, catalog)
+            # With an Accept naming one of pgrestd's descriptions, OPTIONS sends it too (pgrestd.describe).
+            wanted = None if self.config.openapi_mode == "disabled" else describe.for_options(request.accept)
+            if wanted is not None:
+                return self._describe(request, auth, catalog, wanted,
+                                      {"Access-Control-Allow-Origin": "*", "Allow": allow})
             return Action(None, lambda _: Response(200, {"Access-Control-Allow-Origin": "*", "Allow": allow}))
         if kind == "root":
             return self._prepare_root(request, auth, catalog)
@@ -241,6 +257,25 @@ class Pipeline:
         if method in ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"):
             raise errors.NotImplementedFeature(details=f"{method} on /{request.target.name}")
         raise errors.UnsupportedMethod(method)
+
+    def plan_stream(self, path: str, query_string: str,
+                    headers: Mapping[str, str]) -> tuple[ApiRequest, AuthResult, ReadPlan, TxSpec]:
+        """A live stream's GET (pgrestd.live): parsed, authenticated and planned as the read it streams.
+
+        Raises the read's ApiError; ``headers`` should ask for the JSON the events carry.
+        """
+        catalog = self.state.catalog or self._retry_catalog()
+        cfg = self.config
+        request = build_api_request("GET", path, query_string, headers, b"", cfg.db_schemas,
+                                    allow_tx_override=self.tx_override, root_spec=cfg.db_root_spec)
+        auth = self.auth.authenticate(headers.get("authorization"), request.cookies)
+        if request.target.kind != "relation":
+            raise errors.NotImplementedFeature(details="Live streams are read from tables, not " + path)
+        template = self._read_template(request, catalog, None)
+        assert template is not None
+        tx = self._tx(request, auth, catalog, template.sql, template.params, read_only=True,
+                      settings=template.settings)
+        return request, auth, template.plan, tx
 
     # -- reads -------------------------------------------------------------------
 
@@ -261,9 +296,10 @@ class Pipeline:
         if plan.explain is not None:
             return _explain(tx, plan.explain)
         profile, applied = template.profile, template.applied
+        cache = read_cache_control(catalog, request, auth, plan.root)
         if not self.links:
             return Action(tx, lambda outcome: read_response(plan, outcome, location=location, profile=profile,
-                                                            preference_applied=applied))
+                                                            preference_applied=applied), cache)
         related = self._related.get_or_build(
             (id(catalog), request.schema, request.target.name),
             lambda: related_links(self.link_base, catalog, request.schema, request.target.name))
@@ -273,7 +309,7 @@ class Pipeline:
             response = read_response(plan, outcome, location=location, profile=profile, preference_applied=applied)
             return self._with_links(response, request, plan, outcome, related)
 
-        return Action(tx, render)
+        return Action(tx, render, cache)
 
     def _read_template(self, request: ApiRequest, catalog: Catalog, shape: QueryShape | None) -> ReadTemplate | None:
         """Parse and plan a read; with a shape, plan its sentinel form and map the slots."""
@@ -401,10 +437,11 @@ class Pipeline:
         if plan.read.explain is not None:
             return _explain(tx, plan.read.explain)
         profile = template.profile
+        cache = call_cache_control(catalog, request, auth, plan)
         if self.links and request.method == "GET":
             return Action(tx, lambda outcome: self._with_links(
-                call_response(plan, outcome, profile=profile), request, plan.read, outcome, None))
-        return Action(tx, lambda outcome: call_response(plan, outcome, profile=profile))
+                call_response(plan, outcome, profile=profile), request, plan.read, outcome, None), cache)
+        return Action(tx, lambda outcome: call_response(plan, outcome, profile=profile), cache)
 
     def _call_template(self, request: ApiRequest, catalog: Catalog, body: bytes | None) -> CallTemplate:
         """Parse and plan a call; ``body`` is the body that gets bound, when the template may be reused."""
@@ -433,7 +470,7 @@ class Pipeline:
     # -- the root and OPTIONS -----------------------------------------------------------
 
     def _prepare_root(self, request: ApiRequest, auth: AuthResult, catalog: Catalog) -> Action:
-        """The root path: the OpenAPI document (PostgREST's ActionInspect).
+        """The root path: the OpenAPI document, or by Accept another description (PostgREST's ActionInspect).
 
         The document's per-request part (schema description and, with
         openapi-mode follow-privileges, what the role may use) is read in
@@ -446,11 +483,16 @@ class Pipeline:
             raise errors.OpenAPIDisabled()
         if request.method not in ("GET", "HEAD"):
             raise errors.UnsupportedMethod(request.method)
-        mt.negotiate(request.accept, builtin=mt.ROOT_HANDLERS, vendor_types=False)
+        return self._describe(request, auth, catalog, describe.for_root(request.accept), {})
+
+    def _describe(self, request: ApiRequest, auth: AuthResult, catalog: Catalog, fmt: describe.Format,
+                  headers: dict[str, str]) -> Action:
+        """The request's schema described as ``fmt``: the 2.0 document, or one of pgrestd.describe's."""
+        cfg = self.config
         follow = cfg.openapi_mode == "follow-privileges"
         schema = request.schema
         tx = self._tx(request, auth, catalog, openapi.ACCESS_SQL, (schema, follow), read_only=True)
-        headers = {"Content-Type": mt.OPENAPI.content_type_header}
+        headers["Content-Type"] = fmt.content_type
         if self.profiles:
             headers["Content-Profile"] = schema
         if request.method == "HEAD":
@@ -460,8 +502,8 @@ class Pipeline:
             assert outcome is not None
             access = openapi.parse_access(outcome.body, catalog, schema)
             server = openapi.server_for(cfg.openapi_server_proxy_uri, cfg.server_host, cfg.server_port)
-            return Response(200, headers, openapi.encode(catalog, schema, access, follow_privileges=follow,
-                                                         server=server, security=cfg.openapi_security_active))
+            return Response(200, headers, fmt.render(describe.Subject(
+                catalog, schema, request.target, access, follow, server, cfg.openapi_security_active)))
 
         return Action(tx, render)
 

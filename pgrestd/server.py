@@ -12,18 +12,21 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from . import metrics
+from .auth.jwks import fetch_remote_keys
 from .catalog import timed_load
 from .config import Config, ConfigError, load_config
 from .config.database import apply_database_config
 from .listener import DatabaseWatcher, detach_in_child
+from .live.supervisor import Supervisor
 from .log import ACCESS_FORMAT, GUNICORN_LEVELS, lowest_logged_status, setup_logging
 from .state import STATE
 
-__all__ = ["PgrestdServer", "bind_addresses", "worker_count", "load_snapshot"]
+__all__ = ["PgrestdServer", "bind_addresses", "worker_count", "load_snapshot", "stop_listener"]
 
 log = logging.getLogger("pgrestd.server")
 
 _watcher: DatabaseWatcher | None = None
+_streams: Supervisor | None = None  # live-enabled: the stream process's supervisor
 
 
 class AccessLogger(Logger):
@@ -76,7 +79,8 @@ def load_snapshot(config: Config) -> bool:
     """Load the catalog into the process state; on failure keep the old one and say why."""
     try:
         catalog, seconds = timed_load(config.db_uri, config.db_schemas,
-                                      extra_search_path=config.db_extra_search_path)
+                                      extra_search_path=config.db_extra_search_path,
+                                      infer_max_age=config.cache_infer_max_age)
     except Exception as exc:  # any failure keeps the previous snapshot serving
         metrics.cache_loaded(None)
         STATE.catalog_error = " ".join(str(exc).split())
@@ -100,6 +104,8 @@ def load_snapshot(config: Config) -> bool:
 
 
 def _on_starting(_arbiter: Any) -> None:
+    # Before the schema cache, whose load freezes the GC: the workers share the keys too.
+    fetch_remote_keys(STATE.config)
     load_snapshot(STATE.config)
 
 
@@ -108,6 +114,34 @@ def _when_ready(_arbiter: Any) -> None:
     if config.server_unix_socket:
         os.chmod(config.server_unix_socket, int(str(config.server_unix_socket_mode), 8))
     _start_watcher(config)
+    _live(config)
+
+
+def _live(config: Config) -> None:
+    """Start, reconfigure or stop the live streams' process (pgrestd.live) as live-enabled says.
+
+    Started before the workers fork, so they inherit the path of its socket.
+    """
+    global _streams
+    if config.live_enabled and _streams is None:
+        _streams = Supervisor(config)
+        _streams.start()
+    elif config.live_enabled and _streams is not None:
+        _streams.reconfigure(config)
+    elif _streams is not None:
+        _streams.stop()
+        _streams = None
+
+
+def _on_exit(_arbiter: Any) -> None:
+    if _streams is not None:
+        _streams.stop()
+
+
+def stop_listener() -> None:
+    """Stop the master's NOTIFY listener, e.g. before its database goes away on purpose (``pgrestd mock``)."""
+    if _watcher is not None:
+        _watcher.stop()
 
 
 def _start_watcher(config: Config) -> None:
@@ -122,9 +156,12 @@ def _schema_changed() -> bool:
     """Whether the catalog differs from the one the workers serve (asked when the database is back)."""
     config = STATE.config
     try:
-        catalog, _ = timed_load(config.db_uri, config.db_schemas, extra_search_path=config.db_extra_search_path)
+        catalog, _ = timed_load(config.db_uri, config.db_schemas, extra_search_path=config.db_extra_search_path,
+                                infer_max_age=config.cache_infer_max_age)
     except Exception:  # the reload that follows reports why
         return True
+    # Catalogs compare without their statistics (inferred Cache-Control policies): counters that
+    # moved during the outage are no schema change.
     return catalog != STATE.catalog
 
 
@@ -137,7 +174,9 @@ def _on_reload(_arbiter: Any) -> None:
         log.info("database or channel changed; restarting the listener")
         _watcher.stop()
         _start_watcher(config)
+    fetch_remote_keys(config)  # jwt-jwks-url again: the new workers start with the provider's keys of now
     load_snapshot(config)
+    _live(config)
 
 
 def _post_fork(_arbiter: Any, _worker: Any) -> None:
@@ -215,6 +254,7 @@ class PgrestdServer(BaseApplication):
             "post_fork": _post_fork,
             "worker_exit": _worker_exit,
             "child_exit": _child_exit,
+            "on_exit": _on_exit,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)

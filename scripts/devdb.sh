@@ -37,6 +37,11 @@ CONF
     as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE demo"
     as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d demo -q -v ON_ERROR_STOP=1 -f "$top/conf/demo.sql" >/dev/null
     echo "devdb: loaded conf/demo.sql into database demo"
+  elif [ "$(as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d demo -tAc \
+            "SELECT to_regnamespace('pgrestd_live') IS NULL")" = t ]; then
+    # A cluster made before the demo had live endpoints: add their change capture.
+    as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d demo -q -v ON_ERROR_STOP=1 -f "$top/conf/demo-live.sql" >/dev/null
+    echo "devdb: loaded conf/demo-live.sql into database demo"
   fi
   echo "devdb: PostgreSQL running on 127.0.0.1:$port (logs: $run/postgres.log)"
   ;;

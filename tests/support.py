@@ -178,6 +178,41 @@ class Cluster:
 
 
 
+# PostgREST's own test database (../shared/conformance/fixtures beside the checkout, or $PGRST_FIXTURES).
+POSTGREST_FIXTURES = Path(os.environ.get("PGRST_FIXTURES", str(ROOT.parent / "shared" / "conformance" / "fixtures")))
+
+
+def postgrest_fixtures_missing(cluster: Cluster) -> str | None:
+    """Why PostgREST's fixtures cannot be loaded into ``cluster`` (a skip reason), or None."""
+    if not (POSTGREST_FIXTURES / "load.sql").exists():
+        return f"PostgREST fixtures not found in {POSTGREST_FIXTURES}"
+    with psycopg.connect(cluster.uri(), autocommit=True) as conn:
+        if conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'").fetchone()[0] == 0:
+            return "PostGIS is not installed (Debian: postgresql-15-postgis-3; `make conformance` installs it)"
+    return None
+
+
+def load_postgrest_fixtures(cluster: Cluster, dbname: str, authenticator: str) -> None:
+    """A new database ``dbname`` with PostgREST's fixtures, loaded as the conformance runner loads them:
+    the files in load.sql's order, by psql (they use its variables and \\if), granting the test roles
+    to the login role ``authenticator`` (created when missing). The roles are cluster-wide: use a
+    cluster of its own, whose other databases do not need roles of the same names."""
+    with psycopg.connect(cluster.uri(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+        if not conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (authenticator,)).fetchone():
+            conn.execute(f'CREATE ROLE "{authenticator}" LOGIN NOINHERIT')
+    script = ["\\set ON_ERROR_STOP on"]
+    for line in (POSTGREST_FIXTURES / "load.sql").read_text().splitlines():
+        if line.strip().startswith("\\ir"):
+            path = POSTGREST_FIXTURES / Path(line.split()[1]).name
+            if path.exists():
+                script.append(f"\\i '{path}'")
+    subprocess.run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"PGUSER={authenticator}",
+                    "-v", f"DBNAME={dbname}", "-d", cluster.uri(dbname=dbname)],
+                   input="\n".join(script) + "\n", text=True, capture_output=True, check=True,
+                   env=dict(os.environ, PGOPTIONS="-c search_path=public,test", PGTZ="utc"))
+
+
 def _wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -265,9 +300,12 @@ class Nginx:
 
 
 class Server:
-    """``pgrestd CONFIG_FILE`` in its own process group, stopped with SIGTERM."""
+    """``pgrestd CONFIG_FILE`` in its own process group, stopped with SIGTERM; ``args`` go before
+    CONFIG_FILE (``("mock", "--rows", "10")`` runs ``pgrestd mock --rows 10 CONFIG_FILE``)."""
 
-    def __init__(self, settings: dict[str, object], workdir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, settings: dict[str, object], workdir: Path, env: dict[str, str] | None = None,
+                 args: tuple[str, ...] = ()) -> None:
+        self.args = args
         self.port = int(settings.setdefault("server-port", free_port()))  # type: ignore[arg-type]
         settings.setdefault("server-host", "127.0.0.1")
         self.settings = settings
@@ -294,7 +332,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PGRST_")}
         env.update(self.env)
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([PGRESTD, str(self.conf)], stdout=self.logf, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen([PGRESTD, *self.args, str(self.conf)], stdout=self.logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -513,3 +551,97 @@ def big_schema(tables: int = 1000, keys_per_table: int = 2) -> str:
             statements.append(f"ALTER TABLE big.t{i:04d} ADD CONSTRAINT t{i:04d}_ref{k} "
                               f"FOREIGN KEY (ref{k}_id) REFERENCES big.t{target:04d} (id);")
     return "\n".join(statements)
+
+
+@dataclass
+class Event:
+    """One Server-Sent Event: its type, its id (None without an ``id`` line) and its data, decoded as JSON."""
+
+    event: str
+    id: str | None
+    data: object
+    received: float  # time.time() when its last byte arrived
+
+
+class EventStream:
+    """A Server-Sent Events client on a plain socket (a live endpoint of pgrestd): the response, then events.
+
+    ``status`` and ``headers`` are the response's; an answer other than 200 leaves its JSON in ``body``.
+    """
+
+    def __init__(self, port: int, path: str, headers: Mapping[str, str] | None = None, timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Accept: text/event-stream"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.buffer = b""
+        self.last_id: str | None = None
+        self.eof = False
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._fill(timeout):
+                raise ConnectionError(f"no response head: {self.buffer!r}")
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status_line, *fields = head.decode("latin-1").split("\r\n")
+        self.status = int(status_line.split()[1])
+        self.headers = {k.lower(): v.strip() for k, _, v in (f.partition(":") for f in fields)}
+        self.body: object = None
+        if self.status != 200:
+            length = int(self.headers.get("content-length", "0"))
+            while len(self.buffer) < length and self._fill(timeout):
+                pass
+            self.body = json.loads(self.buffer[:length]) if length else None
+
+    def _fill(self, timeout: float) -> bool:
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            chunk = self.sock.recv(1 << 16)
+        except TimeoutError:
+            return False
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            return False
+        self.buffer += chunk
+        return True
+
+    def next(self, timeout: float = 5.0) -> Event | None:
+        """The next event (frames without an event type only move ``last_id``), or None at EOF or timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\n\n" in self.buffer:
+                raw, self.buffer = self.buffer.split(b"\n\n", 1)
+                fields: dict[str, str] = {}
+                for line in raw.decode().split("\n"):
+                    if line and not line.startswith(":"):
+                        name, _, value = line.partition(":")
+                        fields[name] = value.removeprefix(" ")
+                if "id" in fields:
+                    self.last_id = fields["id"]
+                if "event" in fields:
+                    data = json.loads(fields["data"]) if fields.get("data") else None
+                    return Event(fields["event"], fields.get("id"), data, time.time())
+            if self.eof or not self._fill(deadline - time.monotonic()):
+                return None
+
+    def take(self, count: int, timeout: float = 5.0) -> list[Event]:
+        """The next ``count`` events, or fewer when they do not come within ``timeout`` seconds in all."""
+        deadline = time.monotonic() + timeout
+        events = []
+        while len(events) < count:
+            event = self.next(max(0.0, deadline - time.monotonic()))
+            if event is None:
+                break
+            events.append(event)
+        return events
+
+    def closed(self, timeout: float = 5.0) -> bool:
+        """Whether the server closes the stream within ``timeout`` seconds (events before that are dropped)."""
+        deadline = time.monotonic() + timeout
+        while not self.eof and time.monotonic() < deadline:
+            self.buffer = b""
+            self._fill(deadline - time.monotonic())
+        return self.eof
+
+    def close(self) -> None:
+        self.sock.close()

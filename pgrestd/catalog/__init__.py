@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .cache_policy import CachePolicy
 from .dump import dump_catalog
 from .load import build_catalog, fetch_catalog, load_catalog, timed_load
 from .model import (
@@ -19,7 +20,7 @@ from .model import (
 )
 
 __all__ = [
-    "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
+    "CachePolicy", "Cardinality", "Catalog", "Column", "ForeignKey", "Function", "FunctionArg", "Junction",
     "MediaHandler", "QualifiedName", "Relationship", "Table",
     "build_catalog", "dump_catalog", "fetch_catalog", "load_catalog", "timed_load",
 ]

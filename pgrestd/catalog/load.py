@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 
 from ..media import MediaType, decode_media_type
+from .cache_policy import CachePolicy, DirectiveError, TableActivity, declared_policy, infer_policy
 from .model import Catalog, Column, ForeignKey, Function, FunctionArg, MediaHandler, QualifiedName, Table
 from .relationships import (
     ComputedRelationshipRow,
@@ -29,9 +30,11 @@ __all__ = ["build_catalog", "fetch_catalog", "load_catalog", "timed_load"]
 
 _QUERY_NAMES = ("tables", "foreign_keys", "view_key_dependencies", "functions", "computed_relationships",
                 "representations", "media_handlers", "role_settings")
+# Sent only with db-cache-infer: the statistics behind the inferred Cache-Control policies.
+_STATISTICS = "cache_statistics"
 _QUERIES = {
     name: resources.files(__package__).joinpath("queries", f"{name}.sql").read_text()
-    for name in _QUERY_NAMES
+    for name in (*_QUERY_NAMES, _STATISTICS)
 }
 
 _SETTINGS = "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
@@ -44,20 +47,22 @@ log = logging.getLogger("pgrestd.catalog")
 
 
 def load_catalog(conninfo: str, schemas: tuple[str, ...], *, connect_timeout: int = 5,
-                 extra_search_path: tuple[str, ...] = ()) -> Catalog:
+                 extra_search_path: tuple[str, ...] = (), infer_max_age: int | None = None) -> Catalog:
     """Connect, read the catalog, disconnect: the master does this before forking."""
     with psycopg.connect(conninfo, connect_timeout=connect_timeout, autocommit=True,
                          application_name="pgrestd schema cache") as conn:
-        return fetch_catalog(conn, schemas, extra_search_path=extra_search_path)
+        return fetch_catalog(conn, schemas, extra_search_path=extra_search_path, infer_max_age=infer_max_age)
 
 
 def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...], *,
-                  extra_search_path: tuple[str, ...] = ()) -> Catalog:
+                  extra_search_path: tuple[str, ...] = (), infer_max_age: int | None = None) -> Catalog:
     """All catalog queries go out pipelined in one read-only transaction: one round trip.
 
     ``extra_search_path`` (db-extra-search-path) lets views there link
     exposed views to their tables, and lends its functions as computed
-    fields, as in PostgREST.
+    fields, as in PostgREST.  ``infer_max_age`` (db-cache-infer-max-age,
+    None without db-cache-infer) adds the statistics query and caps the
+    policies inferred from it.
     """
     params = {"schemas": list(schemas), "extra_search_path": list(extra_search_path)}
     conn.read_only = True
@@ -69,7 +74,7 @@ def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...], *,
         # takes seconds for queries that run in milliseconds.
         conn.execute(_SETTINGS, prepare=False)
         cursors = {}
-        for name in _QUERY_NAMES:
+        for name in _QUERY_NAMES if infer_max_age is None else (*_QUERY_NAMES, _STATISTICS):
             cur = conn.cursor(row_factory=dict_row)
             set_json_loads(orjson.loads, cur)
             query = _QUERIES[name]
@@ -82,15 +87,18 @@ def fetch_catalog(conn: psycopg.Connection[Any], schemas: tuple[str, ...], *,
     for (name,) in missing.fetchall():
         # PostgREST loads such a cache silently; every request to it then fails with PGRST205.
         log.warning("db-schemas names the schema %r, which does not exist in the database", name)
-    return build_catalog(schemas, results, conn.info.server_version, extra_search_path=extra_search_path)
+    return build_catalog(schemas, results, conn.info.server_version, extra_search_path=extra_search_path,
+                         infer_max_age=infer_max_age)
 
 
 def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
-                  extra_search_path: tuple[str, ...] = ()) -> Catalog:
+                  extra_search_path: tuple[str, ...] = (), infer_max_age: int | None = None) -> Catalog:
     """Turns the catalog queries' rows into the snapshot; pure, so it is tested without a database.
 
     ``rows`` holds one list of dict rows per query file; the view key
-    dependency, function and computed relationship lists may be missing.
+    dependency, function, computed relationship and statistics lists may
+    be missing.  Policies are inferred from the statistics rows only with
+    ``infer_max_age``, and only for relations that declare none.
     """
     key_deps = [_key_dependency(r) for r in rows.get("view_key_dependencies", ())]
     tables = {(r["schema"], r["name"]): _table(r) for r in rows["tables"]}
@@ -150,7 +158,35 @@ def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
                          for r in rows.get("representations", ())},
         media_handlers=_media_handlers(rows.get("media_handlers", ())),
         **_role_settings(rows.get("role_settings", ())),
+        **_cache_policies(tables, functions, rows.get(_STATISTICS, ()), infer_max_age),
     )
+
+
+def _cache_policies(tables: Mapping[QualifiedName, Table], functions: Mapping[QualifiedName, list[Function]],
+                    statistics: Iterable[Mapping[str, Any]], cap: int | None) -> dict[str, Any]:
+    """Each relation's policy: the one its comment declares, else (with a cap) the one its statistics suggest."""
+    policies: dict[QualifiedName, CachePolicy] = {}
+    if cap is not None:
+        for r in statistics:
+            sources = [TableActivity(*source) for source in r["sources"]]
+            inferred = infer_policy(sources, cap, view=r["is_view"])
+            if inferred is not None:
+                policies[(r["schema"], r["name"])] = inferred
+    policies.update((name, t.cache_policy) for name, t in tables.items() if t.cache_policy is not None)
+    declared_fn = any(fn.cache_policy is not None for overloads in functions.values() for fn in overloads)
+    return {"cache_policies": policies, "has_cache_policies": bool(policies) or declared_fn}
+
+
+_COMMENT_ON = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE"}
+
+
+def _described(comment: str | None, subject: str) -> tuple[str | None, CachePolicy | None]:
+    """The description and the declared policy of an object; a bad Cache-Control line is logged and ignored."""
+    try:
+        return declared_policy(comment, subject)
+    except DirectiveError as exc:
+        log.warning("%s: the Cache-Control line is ignored: %s", subject, exc)
+        return comment, None
 
 
 def _media_handlers(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[QualifiedName | None, MediaType], MediaHandler]:
@@ -185,11 +221,13 @@ def _table(r: Mapping[str, Any]) -> Table:
         )
         for c in r["columns"]
     )
+    description, policy = _described(
+        r["description"], f"COMMENT ON {_COMMENT_ON.get(r['kind'], 'TABLE')} {r['schema']}.{r['name']}")
     return Table(
         schema=r["schema"],
         name=r["name"],
         kind=r["kind"],
-        description=r["description"],
+        description=description,
         columns=columns,
         primary_key=tuple(r["primary_key"]),
         insertable=r["insertable"],
@@ -197,6 +235,7 @@ def _table(r: Mapping[str, Any]) -> Table:
         deletable=r["deletable"],
         column_index={c.name: c for c in columns},
         unique_keys=tuple(tuple(k) for k in r["unique_keys"]),
+        cache_policy=policy,
     )
 
 
@@ -251,6 +290,7 @@ def overload_order(fn: Function) -> tuple[Any, ...]:
 
 def _function(r: Mapping[str, Any]) -> Function:
     relation = r["return_relation_name"]
+    description, policy = _described(r["description"], f"COMMENT ON FUNCTION {r['schema']}.{r['name']}")
     return Function(
         schema=r["schema"],
         name=r["name"],
@@ -270,7 +310,7 @@ def _function(r: Mapping[str, Any]) -> Function:
         returns_set=r["returns_set"],
         return_kind=r["return_kind"],
         volatility=r["volatility"],
-        description=r["description"],
+        description=description,
         return_type_name=r["return_type_name"],
         return_composite=r["return_composite"],
         return_composite_alias=r["return_composite_alias"],
@@ -278,6 +318,7 @@ def _function(r: Mapping[str, Any]) -> Function:
         has_variadic=r["has_variadic"],
         isolation_level=r["isolation_level"],
         settings=tuple((k, v) for k, v in r["settings"]),
+        cache_policy=policy,
     )
 
 
@@ -294,9 +335,9 @@ def _role_settings(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return {"role_settings": {role: tuple(kv) for role, kv in settings.items()}, "role_isolation": isolation}
 
 
-def timed_load(conninfo: str, schemas: tuple[str, ...], *,
-               extra_search_path: tuple[str, ...] = ()) -> tuple[Catalog, float]:
+def timed_load(conninfo: str, schemas: tuple[str, ...], *, extra_search_path: tuple[str, ...] = (),
+               infer_max_age: int | None = None) -> tuple[Catalog, float]:
     """Load and report how long it took, for the reload log line."""
     start = time.perf_counter()
-    catalog = load_catalog(conninfo, schemas, extra_search_path=extra_search_path)
+    catalog = load_catalog(conninfo, schemas, extra_search_path=extra_search_path, infer_max_age=infer_max_age)
     return catalog, time.perf_counter() - start

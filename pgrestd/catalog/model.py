@@ -8,6 +8,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from .cache_policy import CachePolicy
+
 if TYPE_CHECKING:
     from ..media import MediaType
 
@@ -54,6 +56,8 @@ class Table:
     column_index: Mapping[str, Column] = field(compare=False, repr=False, default_factory=dict)
     # PRIMARY KEY and UNIQUE constraints, columns in key order; empty for views.
     unique_keys: tuple[tuple[str, ...], ...] = ()
+    # The Cache-Control policy its comment declares (the line is not in ``description``).
+    cache_policy: CachePolicy | None = None
 
     @property
     def is_view(self) -> bool:
@@ -167,6 +171,8 @@ class Function:
     has_variadic: bool = False
     isolation_level: str | None = None  # from SET default_transaction_isolation
     settings: tuple[tuple[str, str], ...] = ()  # the function's SET clauses
+    # The Cache-Control policy its comment declares (the line is not in ``description``).
+    cache_policy: CachePolicy | None = None
 
     @property
     def input_args(self) -> tuple[FunctionArg, ...]:
@@ -235,6 +241,12 @@ class Catalog:
     # each transaction of that role; its default_transaction_isolation apart.
     role_settings: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
     role_isolation: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # The Cache-Control policy of each relation that has one: declared in its comment (as in
+    # Table.cache_policy) or, with db-cache-infer, inferred from statistics.  Statistics are not
+    # the schema: two loads of one schema compare equal whatever the counters said.
+    cache_policies: Mapping[QualifiedName, CachePolicy] = field(default_factory=dict, repr=False, compare=False)
+    # Whether any relation or function has a policy: without one, reads do not look.
+    has_cache_policies: bool = field(default=False, compare=False)
 
     def table(self, schema: str, name: str) -> Table | None:
         return self.tables.get((schema, name))

@@ -356,12 +356,18 @@ class Config:
     db_uri_read_replicas: tuple[str, ...]
     db_read_replicas_max_lag: int
     db_channel_uri: str | None
+    db_cache_infer: bool
+    db_cache_infer_max_age: int
     jwt_secret: str | None
     jwt_secret_is_base64: bool
     jwt_aud: str | None
     jwt_role_claim_key: str
     jwt_cache_max_entries: int
     jwt_cache_max_lifetime: int
+    jwt_jwks_url: str | None
+    jwt_jwks_refresh_interval: int
+    jwt_jwks_min_refresh_interval: int
+    jwt_cookie_name: str | None
     server_host: str
     server_port: int
     server_unix_socket: str | None
@@ -379,6 +385,9 @@ class Config:
     server_graceful_timeout: int
     server_max_request_line: int
     server_max_body_size: int
+    live_enabled: bool
+    live_max_streams: int
+    live_retention: int
     openapi_mode: str
     openapi_security_active: bool
     openapi_server_proxy_uri: str | None
@@ -412,6 +421,11 @@ class Config:
         if self.jwt_secret is None:
             return None
         return decode_jwt_secret(self.jwt_secret, self.jwt_secret_is_base64)
+
+    @property
+    def cache_infer_max_age(self) -> int | None:
+        """The cap of inferred Cache-Control policies, None without db-cache-infer: what a schema cache load takes."""
+        return self.db_cache_infer_max_age if self.db_cache_infer else None
 
     def worker_count(self, cpus: int | None = None) -> int:
         """server-workers, or for 0: cores + 1, never more than db-pool since workers share the pool."""

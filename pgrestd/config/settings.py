@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,32 +105,67 @@ def _check_role_claim_key(value: object) -> str | None:
     return None
 
 
-def _check_proxy_uri(value: object) -> str | None:
-    # PostgREST wants an absolute http(s) URI with a host, no user info, query or fragment (Config/Proxy.hs).
-    assert isinstance(value, str)
-    bad = f"malformed proxy URI {show(value)}, a correct example: https://example.com:8443/basePath"
+def _malformed_http_uri(value: str) -> bool:
+    """Not an absolute http(s) URI with a host and a port in range, or one carrying user info."""
     if re.search(r"\s", value):
-        return bad
+        return True
     parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return bad
-    if parts.query or "#" in value or "@" in parts.netloc:
-        return bad
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return True
     try:
         port = parts.port
     except ValueError:
-        return bad
-    if port is not None and not 1 <= port <= 65535:
-        return bad
+        return True
+    return port is not None and not 1 <= port <= 65535
+
+
+def _check_proxy_uri(value: object) -> str | None:
+    # PostgREST wants an absolute http(s) URI with a host, no user info, query or fragment (Config/Proxy.hs).
+    assert isinstance(value, str)
+    if _malformed_http_uri(value) or urlsplit(value).query or "#" in value:
+        return f"malformed proxy URI {show(value)}, a correct example: https://example.com:8443/basePath"
     return None
+
+
+def _check_jwks_url(value: object) -> str | None:
+    # Keys fetched over plain HTTP could be swapped on the way, and whoever swaps them signs any token:
+    # https, or http to this machine only (a sidecar, a test server).
+    assert isinstance(value, str)
+    if _malformed_http_uri(value):
+        example = "https://idp.example.com/.well-known/jwks.json"
+        return f"expected an https URL such as {example}, got {show(value)}"
+    parts = urlsplit(value)
+    if parts.scheme.lower() == "http" and not _is_loopback(parts.hostname or ""):
+        return (f"must be an https URL (http is accepted for a loopback host only: keys fetched over plain "
+                f"http could be replaced on the way), got {show(value)}")
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _check_header_name(value: object) -> str | None:
     # A header name is an RFC 9110 token; anything else would corrupt the response.
+    return _not_a_token(value, "an HTTP header name")
+
+
+def _check_cookie_name(value: object) -> str | None:
+    # A cookie name is a token too (RFC 6265 §4.1.1): no "=", ";", space or quote.
+    return _not_a_token(value, "a cookie name (letters, digits and !#$%&'*+-.^_`|~)")
+
+
+def _not_a_token(value: object, what: str) -> str | None:
     assert isinstance(value, str)
-    if not re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", value):
-        return f"expected an HTTP header name, got {show(value)}"
-    return None
+    return None if _TOKEN.fullmatch(value) else f"expected {what}, got {show(value)}"
 
 
 # Names, paths, URIs and the values PostgreSQL receives cannot hold a NUL character (PostgreSQL text
@@ -398,9 +434,26 @@ SETTINGS: tuple[Setting, ...] = (
         extension=True, at_file=True,
     ),
     Setting(
+        "db-cache-infer", "bool", False,
+        "Give each table and view whose comment declares no Cache-Control policy one inferred from "
+        "PostgreSQL's statistics (pg_stat_user_tables), read with every schema cache load: rows written "
+        "against scans since the statistics were reset. A table never written gets "
+        "max-age=db-cache-infer-max-age; the share of writes among writes and reads takes the max-age "
+        "down in proportion, to no-cache from a tenth on. A view takes the shortest max-age of the "
+        "tables it reads, a partitioned table counts its partitions. GET and HEAD reads send it; "
+        "/schema_cache and --dump-schema show each policy and why.",
+        extension=True,
+    ),
+    Setting(
+        "db-cache-infer-max-age", "int", 60,
+        "The longest max-age, in seconds, that db-cache-infer gives: that of a table never written.",
+        extension=True, minimum=1, maximum=MAX_SECONDS,
+    ),
+    Setting(
         "jwt-secret", "secret", None,
         "The HMAC secret (at least 32 characters), JSON Web Key or JSON Web Key Set that verifies JWTs. "
-        "\"@path\" reads it from that file. When unset, requests with a JWT are refused.",
+        "\"@path\" reads it from that file. When unset (and jwt-jwks-url too), requests with a JWT are "
+        "refused.",
         at_file=True, example="reallyreallyreallyreallyverysafe",
     ),
     Setting(
@@ -428,6 +481,46 @@ SETTINGS: tuple[Setting, ...] = (
         "PostgREST 12-13's cache knob: the longest a cached JWT is trusted, in seconds; 0 means until its "
         "exp claim. Kept so those files load; jwt-cache-max-entries turns the cache on and off.",
         minimum=0, maximum=MAX_SECONDS,
+    ),
+    Setting(
+        "jwt-jwks-url", "str", None,
+        "The URL of a JSON Web Key Set that verifies JWTs: an identity provider's jwks_uri. It works beside "
+        "jwt-secret: a token that the keys of either verify is accepted. https is required (http only for "
+        "a loopback host). The master fetches the set before it starts the workers; when that fails, "
+        "pgrestd logs why and starts anyway, and the workers keep trying. Each worker fetches the set again "
+        "once jwt-jwks-refresh-interval has passed, and when a token names a key ID (kid) the set lacks, "
+        "so that rotated keys are used without a restart; SIGHUP and 'reload config' fetch it again too. A "
+        "fetch gives up after 5 seconds without an answer and follows no redirect. While the URL cannot be "
+        "fetched, the keys fetched last keep verifying tokens, and one line is logged. A token with a kid "
+        "is checked against the keys with that kid only, PostgREST's kid rule: an unknown kid gets 401 "
+        "(PGRST301). Only signing keys of types RSA, EC and OKP are taken: a published symmetric key would "
+        "let anyone sign tokens.",
+        extension=True, check=_check_jwks_url, example="https://idp.example.com/.well-known/jwks.json",
+    ),
+    Setting(
+        "jwt-jwks-refresh-interval", "int", 300,
+        "Seconds a key set fetched from jwt-jwks-url is used before a worker fetches it again (when the "
+        "next token comes), so that keys the provider adds or retires are picked up unasked.",
+        extension=True, minimum=1, maximum=MAX_SECONDS,
+    ),
+    Setting(
+        "jwt-jwks-min-refresh-interval", "int", 30,
+        "The fewest seconds between two fetches of jwt-jwks-url by one worker, whatever prompts them: a "
+        "token with an unknown kid, jwt-jwks-refresh-interval passing, or a failed fetch tried again. "
+        "Tokens with unknown kids arriving in between get 401 without a fetch, so they cannot flood the "
+        "identity provider.",
+        extension=True, minimum=1, maximum=MAX_SECONDS,
+    ),
+    Setting(
+        "jwt-cookie-name", "str", None,
+        "Read the JWT from the cookie of this name when a request has no Authorization header (the header "
+        "wins when both come; an empty cookie counts as none). Unset, cookies are never read. A browser "
+        "sends cookies with requests other sites make it send, so a token in a cookie invites cross-site "
+        "request forgery: set the cookie with SameSite=Strict or SameSite=Lax (and HttpOnly, Secure). "
+        "CORS: while server-cors-allowed-origins is empty (\"*\"), browsers show no other origin the "
+        "answers to requests made with cookies; the origins listed there are sent "
+        "Access-Control-Allow-Credentials and can use the cookie.",
+        extension=True, check=_check_cookie_name, example="access_token",
     ),
     # server-*
     Setting(
@@ -526,6 +619,26 @@ SETTINGS: tuple[Setting, ...] = (
         "The largest accepted request body in bytes (413 beyond); 0 means no limit. Default 100 MiB.",
         extension=True, minimum=0,
     ),
+    # live-* (pgrestd.live)
+    Setting(
+        "live-enabled", "bool", False,
+        "Answer a GET on a table with Accept: text/event-stream with a Server-Sent Events stream: its "
+        "current rows, then an event per row inserted, updated or deleted that the request's role may "
+        "read and its filters match. The tables must be watched (conf/live.sql); a stream process "
+        "started by the master holds every stream. Off: such a GET gets 406, as in PostgREST.",
+        extension=True,
+    ),
+    Setting(
+        "live-max-streams", "int", 1000,
+        "The most streams open at once; one more gets 503 (PGRST503).",
+        extension=True, minimum=1,
+    ),
+    Setting(
+        "live-retention", "int", 300,
+        "Seconds a disconnected stream keeps collecting events for a reconnect with Last-Event-ID, and "
+        "seconds the change log (pgrestd_live.changes) keeps its entries.",
+        extension=True, minimum=1, maximum=MAX_SECONDS,
+    ),
     # openapi-*
     Setting(
         "openapi-mode", "enum", "follow-privileges",
@@ -615,4 +728,5 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("admin-", "Admin server: health checks and metrics"),
     ("client-", "Error responses"),
     ("url-", "URL grammar"),
+    ("live-", "Live endpoints: Server-Sent Events streams of changes (pgrestd extension)"),
 )

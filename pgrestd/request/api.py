@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from http.cookies import CookieError, SimpleCookie
 from typing import Mapping
 
 from .. import media as mt
@@ -22,9 +21,9 @@ from .ranges import RowRange, parse_range_header
 
 __all__ = ["ApiRequest", "Target", "build_api_request"]
 
-# Methods whose schema comes from Accept-Profile; the rest use Content-Profile
-# (PostgREST, "Switching schemas").
-_READ_METHODS = frozenset(("GET", "HEAD"))
+# Methods whose schema comes from Content-Profile; the rest (GET, HEAD, OPTIONS)
+# use Accept-Profile (PostgREST, "Switching schemas"; ApiRequest.getSchema).
+_WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
 _TABLE_BODIES = frozenset(("POST", "PATCH", "PUT"))
 _NO_COOKIES: Mapping[str, str] = {}
 
@@ -79,7 +78,7 @@ def parse_target(path: str, root_spec: str | None = None) -> Target:
 
 def choose_schema(method: str, headers: Mapping[str, str], schemas: tuple[str, ...]) -> str:
     """The profile headers pick one of ``db-schemas``; the first one is the default."""
-    header = "accept-profile" if method in _READ_METHODS else "content-profile"
+    header = "content-profile" if method in _WRITE_METHODS else "accept-profile"
     wanted = headers.get(header)
     if wanted is None:
         return schemas[0]
@@ -94,15 +93,24 @@ def _preferences(header: str | None, allow_tx_override: bool) -> Preferences:
 
 
 def parse_cookies(header: str | None) -> Mapping[str, str]:
-    """The Cookie header as name -> value; a malformed one is ignored, as browsers send junk."""
+    """The Cookie header as name -> value, the last of a repeated name winning.
+
+    Pair by pair, as PostgREST reads it (Web.Cookie's parseCookies): split at ";", then at the
+    first "=", leading spaces dropped and one pair of double quotes taken off the value.  A pair
+    another application on the same site filled with junk costs only that pair, not the rest (the
+    JWT cookie of jwt-cookie-name among them), which a strict parser such as SimpleCookie drops.
+    """
     if not header:
         return _NO_COOKIES
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except (CookieError, ValueError, KeyError):
-        return _NO_COOKIES
-    return {name: morsel.value for name, morsel in jar.items()}
+    cookies: dict[str, str] = {}
+    for pair in header.split(";"):
+        name, _, value = pair.partition("=")
+        name = name.lstrip(" ")
+        if name:
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            cookies[name] = value
+    return cookies
 
 
 def _columns(method: str, target: Target, query_string: str) -> tuple[str, ...] | None:

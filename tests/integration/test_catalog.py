@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from pathlib import Path
 
 import orjson
-import psycopg
 import pytest
 
 from pgrestd.catalog import Cardinality, Catalog, Relationship, dump_catalog, load_catalog
-from tests.support import PG_BIN, Cluster, big_schema
-
-FIXTURES = Path(os.environ.get("PGRST_FIXTURES", "/work/shared/conformance/fixtures"))
+from tests.support import Cluster, big_schema, load_postgrest_fixtures, postgrest_fixtures_missing
 
 KINDS_SQL = r"""
 CREATE EXTENSION postgres_fdw;
@@ -369,30 +363,14 @@ def test_thousand_tables_load(cluster, pgrestd_server_factory):
 
 @pytest.fixture(scope="module")
 def fixtures_db(cluster):
-    if not (FIXTURES / "load.sql").exists():
-        pytest.skip("PostgREST fixtures not found")
-    with psycopg.connect(cluster.uri(), autocommit=True) as conn:  # the same binaries, the same extensions
-        if conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'").fetchone()[0] == 0:
-            pytest.skip("PostGIS is not installed")
+    missing = postgrest_fixtures_missing(cluster)  # the same binaries, the same extensions
+    if missing:
+        pytest.skip(missing)
     # A throwaway cluster of its own: the fixtures create cluster-wide roles, authenticator among them,
     # which the shared cluster has from conf/demo.sql.
     pg = Cluster().init()
     try:
-        with psycopg.connect(pg.uri(), autocommit=True) as conn:
-            conn.execute('CREATE DATABASE "pgrst"')
-            conn.execute("CREATE ROLE authenticator LOGIN NOINHERIT")
-        # Load the files in load.sql's order, as the conformance runner does; they
-        # need psql for their variables and \if.
-        script = ["\\set ON_ERROR_STOP on"]
-        for line in (FIXTURES / "load.sql").read_text().splitlines():
-            if line.strip().startswith("\\ir"):
-                path = FIXTURES / Path(line.split()[1]).name
-                if path.exists():
-                    script.append(f"\\i '{path}'")
-        subprocess.run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "PGUSER=authenticator",
-                        "-v", "DBNAME=pgrst", "-d", pg.uri(dbname="pgrst")],
-                       input="\n".join(script) + "\n", text=True, capture_output=True, check=True,
-                       env=dict(os.environ, PGOPTIONS="-c search_path=public,test", PGTZ="utc"))
+        load_postgrest_fixtures(pg, "pgrst", "authenticator")
         yield pg.uri(dbname="pgrst")
     finally:
         pg.destroy()

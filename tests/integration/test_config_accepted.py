@@ -138,6 +138,10 @@ def _strategies(
         "jwt-role-claim-key": (st.one_of(st.just(".role"), st.just('."https://x".roles[0]'),
                                          _odd_text.map(lambda t: "." + t)), _odd_text.map(lambda t: "x" + t)),
         "server-trace-header": (st.sampled_from(["X-Request-Id", "traceparent", "a!#$%&'*+-.^_`|~"]), _odd_text),
+        # A loopback URL nobody listens on: the server starts without its keys and keeps trying.
+        "jwt-jwks-url": (st.sampled_from(["", "http://127.0.0.1:1/jwks.json", "https://localhost:1/jwks"]),
+                         st.sampled_from(["http://idp.example.com/jwks.json", "ftp://idp/jwks", "https://"])),
+        "jwt-cookie-name": (st.sampled_from(["jwt", "access_token", "__Host-jwt"]), _odd_text),
         "server-cors-allowed-origins": (st.lists(
             st.sampled_from(["https://example.com", "http://localhost:8080", "*", "null"]) | _odd_text,
             max_size=3).map(",".join), _never),

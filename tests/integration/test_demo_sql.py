@@ -275,10 +275,11 @@ def test_demo_conf_matches_demo_sql(demo):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        m = re.fullmatch(r'([a-z-]+)\s*=\s*(?:"([^"]*)"|(\d+))', line)
+        m = re.fullmatch(r'([a-z-]+)\s*=\s*(?:"([^"]*)"|(\d+)|(true))', line)
         assert m, f"unexpected line in demo.conf: {line!r}"
-        settings[m.group(1)] = m.group(2) if m.group(2) is not None else int(m.group(3))
-    assert set(settings) == POSTGREST_KEYS
+        settings[m.group(1)] = m.group(2) if m.group(2) is not None else m.group(4) or int(m.group(3))
+    # PostgREST's keys, and pgrestd's live endpoints (conf/demo-live.sql watches films and reviews).
+    assert set(settings) == POSTGREST_KEYS | {"live-enabled"}
     assert settings["db-schemas"] == "api"
     assert settings["db-anon-role"] == "anon"
     assert len(settings["jwt-secret"]) >= 32

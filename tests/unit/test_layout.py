@@ -36,20 +36,26 @@ LAYERS = {
     "pgrestd.execute": 10,
     "pgrestd.response": 11,
     "pgrestd.openapi": 11,
+    "pgrestd.describe": 12,
     "pgrestd.admin": 12,
     "pgrestd.conditional": 12,
+    "pgrestd.caching": 12,
     "pgrestd.links": 12,
     "pgrestd.pipeline": 13,
     "pgrestd.listener": 13,
+    "pgrestd.live": 13.5,  # over the pipeline (its workers' gate plans with it), under the adapter
     "pgrestd.app": 14,
     "pgrestd.server": 15,
+    "pgrestd.mock": 15,  # `pgrestd mock`'s scratch database, beside the server
     "pgrestd.wsgi": 16,
     "pgrestd.cli": 16,
     "pgrestd.__main__": 17,
 }
 
 ALLOWED = {
-    "psycopg": {"pgrestd.execute", "pgrestd.protocol", "pgrestd.catalog.load", "pgrestd.config.database", "pgrestd.listener"},
+    "psycopg": {"pgrestd.execute", "pgrestd.protocol", "pgrestd.catalog.load", "pgrestd.config.database", "pgrestd.listener",
+                "pgrestd.mock.scratch", "pgrestd.mock.schema", "pgrestd.mock.fill", "pgrestd.mock.session",
+                "pgrestd.live.changes", "pgrestd.live.stream"},
     "psycopg_pool": {"pgrestd.execute"},
     "prometheus_client": {"pgrestd.metrics"},
     "falcon": {"pgrestd.app", "pgrestd.server", "pgrestd.wsgi"},

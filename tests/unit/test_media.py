@@ -519,3 +519,24 @@ def test_negotiation_only_raises_pgrst107(header: str | None, vendor_types: bool
         assert error.code == "PGRST107"
         return
     assert chosen in BUILTIN_HANDLERS.values() or chosen in accepted
+
+
+@pytest.mark.parametrize("text, mime, content_type", [
+    ("application/openapi+json", "application/openapi+json", "application/openapi+json; charset=utf-8"),
+    ("application/openapi+json;version=2.0", "application/openapi+json; version=2.0",
+     "application/openapi+json; version=2.0; charset=utf-8"),  # pgrestd.describe sends 2.0 without the version
+    ("application/openapi+json;charset=utf-8", "application/openapi+json", "application/openapi+json; charset=utf-8"),
+    ("application/openapi+json; Version=3.1", "application/openapi+json; version=3.1",
+     "application/openapi+json; version=3.1; charset=utf-8"),
+    ('application/openapi+json;version="3.1.0"', "application/openapi+json; version=3.1",
+     "application/openapi+json; version=3.1; charset=utf-8"),
+    ("application/openapi+json;version=3.0", "application/openapi+json; version=3.0",
+     "application/openapi+json; version=3.0; charset=utf-8"),
+    # pgrestd's descriptions; as PostgREST's MTOther they had no charset, which a custom handler keeps.
+    ("Text/Vnd.Mermaid", "text/vnd.mermaid", "text/vnd.mermaid"),
+    ("application/raml+yaml", "application/raml+yaml", "application/raml+yaml"),
+])
+def test_description_media_types(text: str, mime: str, content_type: str) -> None:
+    media = decode_media_type(text)
+    assert (media.mime, media.content_type_header) == (mime, content_type)
+    assert decode_media_type(media.mime) == media

@@ -242,3 +242,53 @@ def test_hmac_token_against_an_rsa_key_is_refused_not_confused():
     with pytest.raises(JwtInvalid, match="No suitable key"):
         auth.authenticate("Bearer " + forged)
     assert auth.authenticate("Bearer " + jwt.encode({"role": "admin"}, private, algorithm="RS256")).role == "admin"
+
+
+# -- jwt-cookie-name ---------------------------------------------------------------------------------
+
+
+def test_token_from_the_cookie_when_there_is_no_authorization_header():
+    a = auth(cookie_name="jwt")
+    r = a.authenticate(None, {"jwt": jwt.encode({"role": "web_user"}, SECRET), "other": "x"})
+    assert (r.role, r.authenticated) == ("web_user", True)
+    assert a.authenticate(None, {"other": "x"}).role == "anon"
+    assert a.authenticate(None, {"jwt": ""}).role == "anon"  # an emptied cookie is no token
+    assert a.authenticate("", {"jwt": jwt.encode({"role": "web_user"}, SECRET)}).role == "web_user"
+
+
+def test_the_authorization_header_wins_over_the_cookie():
+    a = auth(cookie_name="jwt")
+    cookies = {"jwt": jwt.encode({"role": "from_cookie"}, SECRET)}
+    assert a.authenticate(bearer({"role": "from_header"}), cookies).role == "from_header"
+    # A header of another scheme still decides: anonymous, not the cookie's role.
+    assert a.authenticate("Basic dXNlcjpwdw==", cookies).role == "anon"
+    with pytest.raises(JwtInvalid):
+        a.authenticate("Bearer a.b.c", cookies)
+
+
+def test_cookies_are_not_read_without_jwt_cookie_name():
+    cookies = {"jwt": jwt.encode({"role": "web_user"}, SECRET)}
+    assert auth().authenticate(None, cookies).role == "anon"
+    with pytest.raises(AnonymousDisabled):
+        auth(anon_role=None).authenticate(None, cookies)
+
+
+@pytest.mark.parametrize("token, error", [
+    ("a.b.c", JwtInvalid),
+    (jwt.encode({"role": "x"}, "another-secret-another-secret-another"), JwtInvalid),
+    (jwt.encode({"role": "x", "exp": 1}, SECRET), JwtClaimsInvalid),
+])
+def test_a_bad_cookie_token_is_refused_like_a_bad_header_token(token, error):
+    a = auth(cookie_name="jwt", cache_entries=10)
+    with pytest.raises(error) as from_cookie:
+        a.authenticate(None, {"jwt": token})
+    with pytest.raises(error) as from_header:
+        a.authenticate("Bearer " + token)
+    assert (from_cookie.value.code, from_cookie.value.status, from_cookie.value.message) == \
+        (from_header.value.code, from_header.value.status, from_header.value.message)
+
+
+def test_from_config_reads_jwt_cookie_name():
+    config = config_from_mapping({"jwt-secret": SECRET, "jwt-cookie-name": "__Host-jwt"})
+    a = Authenticator.from_config(config)
+    assert a.authenticate(None, {"__Host-jwt": jwt.encode({"role": "r"}, SECRET)}).role == "r"

@@ -100,7 +100,10 @@ SECONDS = [s.name for s in SETTINGS if s.maximum == MAX_SECONDS]
 def test_the_seconds_settings_are_bounded() -> None:
     assert set(SECONDS) == {
         "db-pool-acquisition-timeout", "db-pool-max-lifetime", "db-pool-max-idletime", "db-read-replicas-max-lag",
+        "db-cache-infer-max-age",
         "jwt-cache-max-lifetime", "server-timeout", "server-graceful-timeout",
+        "jwt-jwks-refresh-interval", "jwt-jwks-min-refresh-interval",
+        "live-retention",
     }
 
 
