@@ -319,7 +319,7 @@ def test_statistics_do_not_count_as_a_schema_change(infer_api, cluster):
     assert quiet == busy
 
 
-def test_statistics_are_only_read_with_inference(cluster):
+def test_statistics_are_only_read_with_inference(cluster, infer_api):  # infer_api: its database
     catalog = load_catalog(cluster.uri(dbname=INFER_DB), ("api",))
     assert set(catalog.cache_policies) == {("api", "pinned")}
 
