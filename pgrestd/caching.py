@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import orjson
-
 from .auth.jwt import AuthResult
 from .catalog import CachePolicy, Catalog, QualifiedName
 from .catalog.cache_policy import combine_policies
@@ -37,8 +35,6 @@ __all__ = ["call_cache_control", "read_cache_control", "with_cache_control"]
 
 def read_cache_control(catalog: Catalog, request: ApiRequest, auth: AuthResult, root: ReadNode) -> str | None:
     """The Cache-Control of a read of ``root``'s relation and its embeds, None for none."""
-    if not catalog.has_cache_policies:
-        return None
     policy = catalog.cache_policies.get((root.table.schema, root.table.name))
     if policy is None:
         return None
@@ -47,7 +43,7 @@ def read_cache_control(catalog: Catalog, request: ApiRequest, auth: AuthResult, 
 
 def call_cache_control(catalog: Catalog, request: ApiRequest, auth: AuthResult, plan: CallPlan) -> str | None:
     """The Cache-Control of a GET or HEAD call: the function's policy, with its embeds'; None for a POST."""
-    if not catalog.has_cache_policies or request.method == "POST":
+    if request.method == "POST":
         return None
     policy = plan.function.cache_policy
     if policy is None:
@@ -57,14 +53,14 @@ def call_cache_control(catalog: Catalog, request: ApiRequest, auth: AuthResult, 
 
 def with_cache_control(response: Response, value: str) -> Response:
     """The response with ``Cache-Control: value`` when it is a 2xx and SQL set none."""
-    if 200 <= response.status < 300 and not any(name.lower() == "cache-control" for name in response.headers):
+    if 200 <= response.status < 300 and response.header("cache-control") is None:
         response.headers["Cache-Control"] = value
     return response
 
 
 def _has_credentials(request: ApiRequest, auth: AuthResult) -> bool:
     """An Authorization header, a JWT naming a role, or one bringing claims besides the anonymous role's."""
-    return "authorization" in request.headers or auth.authenticated or len(orjson.loads(auth.claims_json)) > 1
+    return "authorization" in request.headers or auth.from_token
 
 
 def _with_embeds(policies: Mapping[QualifiedName, CachePolicy], policy: CachePolicy, root: ReadNode,

@@ -92,21 +92,14 @@ class Conditions:
             raise PreconditionFailed(details="If-None-Match: the current representation has the given entity tag")
 
 
-def _header(response: Response, name: str) -> str | None:
-    for key, value in response.headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
 def read_conditionally(response: Response, headers: Mapping[str, str]) -> Response:
     """A 2xx answer to GET or HEAD with its ETag, or 304 or 412 as the request's conditions say.
 
     A function's own ``ETag`` (set through ``response.headers``) is kept and compared instead.
     """
-    tag = _header(response, "etag")
+    tag = response.header("etag")
     if tag is None:
-        tag = entity_tag(_header(response, "content-type") or "", response.body)
+        tag = entity_tag(response.header("content-type") or "", response.body)
         response.headers["ETag"] = tag
     conditions = Conditions.of(headers)
     if conditions is None:

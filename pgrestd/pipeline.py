@@ -382,7 +382,7 @@ class Pipeline:
     def _with_links(self, response: Response, request: ApiRequest, plan: ReadPlan, outcome: Outcome,
                     related: str | None) -> Response:
         """The Link header of a successful read: its pages and its related relations (unless SQL set one)."""
-        if response.status not in (200, 206) or any(name.lower() == "link" for name in response.headers):
+        if response.status not in (200, 206) or response.header("link") is not None:
             return response
         pages = page_links(self.link_base, request.path, request.query_string, plan.range, outcome.page_total,
                            total_for(plan, outcome))

@@ -48,14 +48,20 @@ class Response:
     # ``response.headers`` setting may name a header more than once, and each one is sent.
     more_headers: list[tuple[str, str]] = field(default_factory=list)
 
+    def header(self, lowered: str) -> str | None:
+        """The value of the header named ``lowered`` (lower case) in any case, or None: a function's
+        ``response.headers`` may name a header in any case, and pgrestd must not send a second one."""
+        for name, value in self.headers.items():
+            if name.lower() == lowered:
+                return value
+        return None
+
 
 def add_default_vary(response: Response, vary: str = DEFAULT_VARY) -> Response:
     """The default ``Vary`` of a rendered response, unless it has one (a ``response.headers`` setting
     may set its own): PostgREST's toWaiResponse, ``[varyHeader | not $ varyHeaderPresent hdrs]``."""
-    for name in response.headers:
-        if name.lower() == "vary":
-            return response
-    response.headers["Vary"] = vary
+    if response.header("vary") is None:
+        response.headers["Vary"] = vary
     return response
 
 

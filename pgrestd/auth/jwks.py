@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from .. import __version__
+from ..config.parse import HMAC_ALGORITHMS, JWK_ALGORITHMS
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -40,13 +41,11 @@ __all__ = [
 
 log = logging.getLogger("pgrestd.auth")
 
-HMAC = ("HS256", "HS384", "HS512")
+HMAC = HMAC_ALGORITHMS
 ASYMMETRIC = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA")
-# The algorithms each JWK key type ("kty") verifies.
-BY_KEY_TYPE: Mapping[str, tuple[str, ...]] = {
-    "oct": HMAC, "RSA": ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"),
-    "EC": ("ES256", "ES384", "ES512"), "OKP": ("EdDSA",),
-}
+# The algorithms each JWK key type ("kty") verifies: the configuration's table, so that a key the
+# configuration accepts is one the authenticator can use.
+BY_KEY_TYPE = JWK_ALGORITHMS
 
 # A key as PyJWT verifies with it, and the algorithms it may verify: a token is only checked
 # against keys of its algorithm's type, so an HS256 token never meets an RSA key's bytes.
@@ -69,8 +68,11 @@ class KeySet:
 
     keys: tuple[VerifyingKey, ...] = ()
     by_kid: Mapping[str, tuple[VerifyingKey, ...]] = field(default_factory=dict)
-    kids: tuple[str, ...] = ()
     skipped: int = 0
+
+    @property
+    def kids(self) -> tuple[str, ...]:
+        return tuple(self.by_kid)
 
     @classmethod
     def from_document(cls, document: Any) -> KeySet:
@@ -86,7 +88,8 @@ class KeySet:
         by_kid: dict[str, list[VerifyingKey]] = {}
         for jwk in parsed:
             # RFC 7517 §4.2: a key whose "use" is not "sig" is not for signatures.
-            if jwk.key_type not in _REMOTE_TYPES or jwk.public_key_use not in ("sig", None):
+            if (jwk.key_type not in _REMOTE_TYPES or jwk.public_key_use not in ("sig", None)
+                    or jwk.algorithm_name not in BY_KEY_TYPE[jwk.key_type]):
                 continue
             entry = (jwk.key, BY_KEY_TYPE[jwk.key_type])
             keys.append(entry)
@@ -96,7 +99,7 @@ class KeySet:
         if not keys:
             raise ValueError("the set holds no RSA, EC or OKP signing key PyJWT can use "
                              f"({_keys(len(members))} left out)")
-        return cls(tuple(keys), {kid: tuple(found) for kid, found in by_kid.items()}, tuple(by_kid), skipped)
+        return cls(tuple(keys), {kid: tuple(found) for kid, found in by_kid.items()}, skipped)
 
     def describe(self) -> str:
         text = _keys(len(self.keys))

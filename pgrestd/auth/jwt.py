@@ -31,6 +31,8 @@ class AuthResult:
     role: str
     claims_json: str  # what request.jwt.claims is set to
     authenticated: bool
+    # The request sent a valid token, with or without a role: its claims reach SQL either way.
+    from_token: bool = False
 
 
 def parse_claim_path(spec: str) -> tuple[str | int, ...]:
@@ -151,8 +153,8 @@ class Authenticator:
             # counts as unauthenticated for 401/403 (PostgREST's AuthSpec).
             if not self.anon_role:
                 raise AnonymousDisabled()
-            return AuthResult(self.anon_role, orjson.dumps({**claims, "role": self.anon_role}).decode(), False)
-        return AuthResult(str(role), orjson.dumps(claims).decode(), True)
+            return AuthResult(self.anon_role, orjson.dumps({**claims, "role": self.anon_role}).decode(), False, True)
+        return AuthResult(str(role), orjson.dumps(claims).decode(), True, True)
 
     def _decode(self, token: str) -> dict[str, Any]:
         if not token:

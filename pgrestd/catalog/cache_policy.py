@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 
+from ..config.settings import MAX_SECONDS
 from ..fuzzy import closest
 
 __all__ = [
@@ -34,8 +35,8 @@ __all__ = [
     "without_policy",
 ]
 
-# The largest delta-seconds a directive may give: RFC 9111 §1.2.2 has caches treat anything larger as 2^31.
-MAX_SECONDS = 2**31 - 1
+# The largest delta-seconds a directive may give is the configuration's bound for seconds, 2^31 - 1:
+# RFC 9111 §1.2.2 has caches treat anything larger as 2^31.
 
 # With inference, a table whose writes are this share of its writes and reads, or more, gets no-cache.
 NO_CACHE_WRITE_SHARE = 0.1

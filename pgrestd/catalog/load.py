@@ -158,12 +158,12 @@ def build_catalog(schemas: tuple[str, ...], rows: Rows, version: int, *,
                          for r in rows.get("representations", ())},
         media_handlers=_media_handlers(rows.get("media_handlers", ())),
         **_role_settings(rows.get("role_settings", ())),
-        **_cache_policies(tables, functions, rows.get(_STATISTICS, ()), infer_max_age),
+        **_cache_policies(tables, rows.get(_STATISTICS, ()), infer_max_age),
     )
 
 
-def _cache_policies(tables: Mapping[QualifiedName, Table], functions: Mapping[QualifiedName, list[Function]],
-                    statistics: Iterable[Mapping[str, Any]], cap: int | None) -> dict[str, Any]:
+def _cache_policies(tables: Mapping[QualifiedName, Table], statistics: Iterable[Mapping[str, Any]],
+                    cap: int | None) -> dict[str, Any]:
     """Each relation's policy: the one its comment declares, else (with a cap) the one its statistics suggest."""
     policies: dict[QualifiedName, CachePolicy] = {}
     if cap is not None:
@@ -173,8 +173,7 @@ def _cache_policies(tables: Mapping[QualifiedName, Table], functions: Mapping[Qu
             if inferred is not None:
                 policies[(r["schema"], r["name"])] = inferred
     policies.update((name, t.cache_policy) for name, t in tables.items() if t.cache_policy is not None)
-    declared_fn = any(fn.cache_policy is not None for overloads in functions.values() for fn in overloads)
-    return {"cache_policies": policies, "has_cache_policies": bool(policies) or declared_fn}
+    return {"cache_policies": policies}
 
 
 _COMMENT_ON = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE"}

@@ -245,8 +245,6 @@ class Catalog:
     # Table.cache_policy) or, with db-cache-infer, inferred from statistics.  Statistics are not
     # the schema: two loads of one schema compare equal whatever the counters said.
     cache_policies: Mapping[QualifiedName, CachePolicy] = field(default_factory=dict, repr=False, compare=False)
-    # Whether any relation or function has a policy: without one, reads do not look.
-    has_cache_policies: bool = field(default=False, compare=False)
 
     def table(self, schema: str, name: str) -> Table | None:
         return self.tables.get((schema, name))

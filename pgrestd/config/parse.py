@@ -518,8 +518,14 @@ def decode_jwt_secret(secret: str, is_base64: bool) -> bytes | dict[str, Any]:
     return raw
 
 
-# The JWK key types the authenticator verifies with (RFC 7518 §6: oct, RSA, EC; RFC 8037: OKP).
-_JWK_TYPES = ("oct", "RSA", "EC", "OKP")
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+# The algorithms pgrestd verifies tokens with, per JWK key type (RFC 7518 §6, RFC 8037). PyJWT
+# loads more (an EC key on secp256k1 is for ES256K): a key of another algorithm could never
+# verify a token, so the configuration refuses it and a fetched set leaves it out.
+JWK_ALGORITHMS: Mapping[str, tuple[str, ...]] = {
+    "oct": HMAC_ALGORITHMS, "RSA": ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"),
+    "EC": ("ES256", "ES384", "ES512"), "OKP": ("EdDSA",),
+}
 
 
 def load_jwks(jwks: Mapping[str, Any]) -> list[jwt.PyJWK]:
@@ -535,8 +541,8 @@ def load_jwks(jwks: Mapping[str, Any]) -> list[jwt.PyJWK]:
             raise ValueError(f'{where} lacks the "{exc.args[0]}" member') from None
         except Exception as exc:  # PyJWT's own errors, and what malformed members make its loaders raise
             raise ValueError(f"{where} is not usable: {exc}") from None
-        if key.key_type not in _JWK_TYPES:
-            raise ValueError(f"{where} has the unsupported key type {key.key_type!r}")
+        if key.algorithm_name not in JWK_ALGORITHMS.get(key.key_type, ()):
+            raise ValueError(f"{where} is for {key.algorithm_name}, which pgrestd does not verify tokens with")
         keys.append(key)
     return keys
 

@@ -200,7 +200,7 @@ def test_two_writers_with_the_same_etag_one_wins(api, auth, sql):
     and exactly one gets through: the other gets 412 and its change is nowhere."""
     sql("""
         CREATE OR REPLACE FUNCTION api.slow_update() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$;
+        BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$;
         CREATE TRIGGER slow_update BEFORE UPDATE ON api.actors FOR EACH ROW
             WHEN (NEW.name LIKE 'Writer %') EXECUTE FUNCTION api.slow_update();
     """)
@@ -225,6 +225,8 @@ def test_two_writers_with_the_same_etag_one_wins(api, auth, sql):
         assert sql("SELECT name FROM api.actors WHERE id = 5") == [(winner,)]
         loser = next(r for r in results.values() if r.status_code == 412)
         assert loser.json()["code"] == "PGRST412"
+        # Both passed the check on the same snapshot; the second write met the first's row (40001).
+        assert loser.json()["details"] == "The representation changed while the write was checked"
     finally:
         sql("DROP TRIGGER slow_update ON api.actors; DROP FUNCTION api.slow_update()")
 

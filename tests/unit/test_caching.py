@@ -19,7 +19,7 @@ from tests.unit.catalog.test_relationships import fk, function, table
 SETTINGS = PlanSettings.from_config(config_from_mapping({}))
 TOKEN = {"authorization": "Bearer x.y.z"}
 ANONYMOUS = AuthResult("anon", '{"role":"anon"}', False)
-USER = AuthResult("web_user", '{"role":"web_user","sub":"ann"}', True)
+USER = AuthResult("web_user", '{"role":"web_user","sub":"ann"}', True, True)
 
 
 def _catalog(comments: dict[str, str], *, function_comment: str | None = None) -> Catalog:
@@ -85,7 +85,7 @@ def test_authenticated_reads_become_private():
     assert _read(catalog, "select=id", TOKEN) == "private, max-age=60"
     # Any credentials count, not only a JWT naming a role: its claims reach SQL.
     assert _read(catalog, "select=id", {"authorization": "Basic eDp5"}) == "private, max-age=60"
-    cookie_token_without_role = AuthResult("anon", '{"sub":"ann","role":"anon"}', False)
+    cookie_token_without_role = AuthResult("anon", '{"sub":"ann","role":"anon"}', False, from_token=True)
     assert _read(catalog, "select=id", auth=cookie_token_without_role) == "private, max-age=60"
 
 
@@ -104,9 +104,9 @@ def test_an_embedded_relation_without_a_policy_sends_none():
     assert _read(_catalog({"directors": ALL_DECLARED["directors"]}), "select=id,directors(id)") is None
 
 
-def test_without_policies_nothing_is_looked_up():
+def test_without_policies_nothing_is_sent():
     catalog = _catalog({})
-    assert not catalog.has_cache_policies
+    assert catalog.cache_policies == {}
     assert _read(catalog, "select=id,directors(id)") is None
     assert _call(catalog) is None
 

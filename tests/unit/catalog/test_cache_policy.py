@@ -199,7 +199,6 @@ def test_declared_policies_are_in_the_catalog(caplog):
     assert catalog.cache_policies == {("api", "films"): films.cache_policy}
     (headline,) = catalog.functions[("api", "headline")]
     assert headline.description == "Headline." and headline.cache_policy.anonymous == "max-age=5"
-    assert catalog.has_cache_policies
     # A line that does not validate stays in the comment, and says so.
     assert catalog.tables[("api", "bad")].description == "Bad.\nCache-Control: max_age=60"
     assert ("COMMENT ON TABLE api.bad: the Cache-Control line is ignored: unknown directive 'max_age=60', "
@@ -211,7 +210,8 @@ def test_no_directive_and_no_inference_is_no_policy():
     rows["tables"] = [table("api", "films", ["id"])]
     rows["functions"] = []
     catalog = build_catalog(("api",), rows, 150000, infer_max_age=None)
-    assert not catalog.has_cache_policies and catalog.cache_policies == {}
+    assert catalog.cache_policies == {}
+    assert all(fn.cache_policy is None for overloads in catalog.functions.values() for fn in overloads)
     assert "cache_policy" not in dump_catalog(catalog).decode()
 
 

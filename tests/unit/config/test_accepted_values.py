@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,6 +54,8 @@ def test_base64url_secret_with_dot_padding_verifies_tokens_signed_with_its_bytes
         ({"kty": "oct", "k": "c2VjcmV0", "alg": "RS256"}, "JSON Web Key 1 is not usable: Not an RSA key"),
         ({"keys": [{"kty": "oct", "k": ""}]}, "JSON Web Key 1 is not usable: HMAC key must not be empty"),
         ({"kty": "oct", "k": 5}, "JSON Web Key 1 is not usable"),
+        (json.loads(ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP256K1()).public_key())),
+         "JSON Web Key 1 is for ES256K, which pgrestd does not verify tokens with"),
     ],
 )
 def test_unusable_json_web_keys_are_refused(secret: dict[str, object], reason: str) -> None:
