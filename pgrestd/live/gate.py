@@ -21,6 +21,7 @@ import orjson
 
 from .. import errors, metrics
 from ..cors import cors_headers
+from ..media import parse_accept
 from ..pipeline import Pipeline
 from ..response import Response
 from . import handoff
@@ -35,10 +36,15 @@ _EVENT_STREAM = "text/event-stream"
 
 
 def wants_stream(method: str, headers: Mapping[str, str]) -> bool:
-    """A GET whose Accept names text/event-stream (with a q above 0)."""
-    if method != "GET":
+    """A GET whose Accept prefers text/event-stream (with a q above 0), in PostgREST's order of
+    preference (media.parse_accept): ``application/json, text/event-stream`` asks for JSON."""
+    accept = headers.get("accept", "")
+    if method != "GET" or _EVENT_STREAM not in accept.lower():
         return False
-    for part in headers.get("accept", "").split(","):
+    preferred = parse_accept(accept)
+    if not preferred or preferred[0].mime.lower() != _EVENT_STREAM:
+        return False
+    for part in accept.split(","):
         media, _, params = part.partition(";")
         if media.strip().lower() == _EVENT_STREAM:
             return _quality(params) > 0
@@ -83,6 +89,11 @@ class LiveGate:
             response = self._hand_off(env, path, query_string, headers, cors)
         except errors.ApiError as exc:
             response = pipeline.refuse(exc)
+            response.headers.update(cors)
+        except Exception:
+            # A bug, not a client or database error: PostgREST's shape and a log line, as Pipeline.respond.
+            log.exception("internal error on a live stream's GET %s%s", path, "?" + query_string if query_string else "")
+            response = pipeline.refuse(errors.ApiError())
             response.headers.update(cors)
         metrics.request_done("GET", response.status, time.perf_counter() - started)
         return response
